@@ -1,0 +1,44 @@
+"""Course-wide settings: fast mode and the places the course writes to.
+
+Fast mode (``COURSE_FAST=1``) is read here and nowhere else, so every notebook
+and test agrees on it.  It shrinks data and epochs so that the whole course runs
+in minutes (CI and ``make test`` set it); learners never need it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FAST: bool = os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes", "on"}
+"""True when ``COURSE_FAST`` is set to 1/true/yes/on."""
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIGURES_DIR = REPO_ROOT / "figures"
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise.
+
+    Used in each notebook's parameters cell, e.g. ``EPOCHS = pick(full=20, fast=1)``,
+    so the two settings sit side by side where a reader can see them.
+    """
+    return fast if FAST else full
+
+
+def cache_dir() -> Path:
+    """Folder for downloaded data and trained weights (created on demand).
+
+    ``COURSE_CACHE`` overrides the default ``~/.cache/gans-vs-vaes``.
+    """
+    path = Path(os.environ.get("COURSE_CACHE", Path.home() / ".cache" / "gans-vs-vaes")).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def describe(**settings) -> str:
+    """One line per setting, headed by the mode, for a notebook's parameters cell."""
+    mode = "FAST (COURSE_FAST=1: small data, few epochs)" if FAST else "full"
+    width = max((len(k) for k in settings), default=0)
+    lines = [f"mode: {mode}"] + [f"  {k:<{width}} = {v!r}" for k, v in settings.items()]
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Small plotting helpers shared by the notebooks: image grids and saving figures."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils import config
+
+
+def tile(images: np.ndarray, ncols: int = 10, pad: int = 1) -> np.ndarray:
+    """Arrange N grey images (N, H, W[, 1]) into one 2-D mosaic, ``ncols`` per row.
+
+    Works for uint8 (0..255) and for floats in [0, 1]; empty cells are left at 0.
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"expected grey images of shape (N, H, W) or (N, H, W, 1), got {images.shape}")
+    n, h, w = images.shape
+    nrows = -(-n // ncols)
+    mosaic = np.zeros((nrows * (h + pad) - pad, ncols * (w + pad) - pad), dtype=images.dtype)
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        mosaic[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = image
+    return mosaic
+
+
+def show_grid(images, ncols: int = 10, title: str | None = None, labels=None, ax=None, scale: float = 0.6):
+    """Show images as a grid; with ``labels``, each image gets its label as a small title."""
+    images = np.asarray(images)
+    vmax = 255 if images.dtype == np.uint8 else 1.0
+    if labels is None:
+        if ax is None:
+            n_rows = -(-len(images) // ncols)
+            _, ax = plt.subplots(figsize=(ncols * scale, n_rows * scale))
+        ax.imshow(tile(images, ncols), cmap="gray_r", vmin=0, vmax=vmax)
+        ax.axis("off")
+        if title:
+            ax.set_title(title)
+        return ax.figure
+    n_rows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(n_rows, ncols, figsize=(ncols * scale * 1.2, n_rows * scale * 1.5))
+    for axis, image, label in zip(np.ravel(axes), images, labels):
+        axis.imshow(np.squeeze(image), cmap="gray_r", vmin=0, vmax=vmax)
+        axis.set_title(str(label), fontsize=8)
+    for axis in np.ravel(axes):
+        axis.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, name: str) -> None:
+    """Save ``fig`` as ``figures/<name>.png`` (``make course`` refreshes these) -- full mode only,
+    so a fast-mode run never overwrites the committed figures with small-data ones."""
+    if not config.FAST:
+        config.FIGURES_DIR.mkdir(exist_ok=True)
+        fig.savefig(config.FIGURES_DIR / f"{name}.png", dpi=100, bbox_inches="tight")
