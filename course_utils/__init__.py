@@ -3,15 +3,36 @@
 The notebooks in ``notebooks/`` teach; the reusable, tested logic they import
 lives here, one idea per module:
 
-- :mod:`course_utils.config`  -- fast mode and where the course keeps its files
-- :mod:`course_utils.data`    -- MNIST, cached and verified, plus scalings
-- :mod:`course_utils.plots`   -- image grids and small figure helpers
-- :mod:`course_utils.envinfo` -- what this machine is running (versions, CPU/GPU)
+- ``config``          fast mode and where the course keeps its files
+- ``contents``        the notebook map and the repository URL (Colab badges)
+- ``data``            MNIST, cached and verified, plus scalings
+- ``losses``          GAN and VAE losses and log-densities
+- ``gan``             the GAN as a ``keras.Model`` with its own ``train_step``
+- ``gan_theory``, ``toy2d``, ``linear_gaussian``, ``estimators``  the maths of notebooks 01-02
+- ``plots``, ``envinfo``, ``checks``, ``exercises``  figures, environment report, exercise checks
 """
-
-__version__ = "0.1.0"
 
 import os as _os
 
-# TensorFlow's C++ start-up chatter (CUDA probing, CPU flags) is noise for learners.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+__version__ = "0.1.0"
+
+
+def _start_tensorflow_quietly() -> None:
+    """Import TensorFlow once with its C++ start-up chatter (CUDA probing on machines
+    without a GPU, CPU-flag notices) sent to /dev/null: it is noise for learners and it
+    would land in whichever notebook cell first touches TensorFlow."""
+    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    saved, devnull = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
+    _os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")
+        tf.constant(0.0)
+    finally:
+        _os.dup2(saved, 2)
+        _os.close(saved)
+        _os.close(devnull)
+
+
+_start_tensorflow_quietly()

@@ -7,8 +7,9 @@ result with a reference computed here (see ``checks.check_function``).
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
-from course_utils import checks, data
+from course_utils import checks, data, gan_theory, losses
 
 # --- 00_start_here -----------------------------------------------------------
 
@@ -37,3 +38,65 @@ def check_binarized_ink(binarized_ink, mnist: data.Mnist) -> bool:
     """``binarized_ink(x01)`` -> expected fraction of 'on' pixels under dynamic binarization."""
     x01 = data.to_unit(mnist.x_test[:100])
     return checks.check_function("binarized_ink", binarized_ink, (x01,), float(x01.mean()), rtol=1e-5)
+
+
+# --- 01_gan_objective --------------------------------------------------------
+
+def check_optimal_d(optimal_d) -> bool:
+    x = np.linspace(-3, 3, 61)
+    p_data, p_g = gan_theory.gaussian_pdf(x), gan_theory.gaussian_pdf(x, 1.0, 2.0)
+    expected = gan_theory.optimal_discriminator(p_data, p_g)
+    return checks.check_function("optimal_d", optimal_d, (p_data, p_g), expected)
+
+
+def check_jsd_discrete(jsd_discrete) -> bool:
+    p, q = np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.1, 0.2, 0.3, 0.4])
+    disjoint = checks.check_function("jsd_discrete (disjoint)", jsd_discrete,
+                                     (np.array([1.0, 0.0]), np.array([0.0, 1.0])), np.log(2))
+    return disjoint and checks.check_function("jsd_discrete", jsd_discrete, (p, q), gan_theory.jsd(p, q))
+
+
+def check_ns_grad(ns_grad) -> bool:
+    logits = tf.Variable(np.linspace(-6, 6, 25))
+    with tf.GradientTape() as tape:
+        loss = losses.generator_loss_nonsaturating(logits) * len(np.linspace(-6, 6, 25))
+    d = 1 / (1 + np.exp(-logits.numpy()))
+    return checks.check_function("ns_grad", ns_grad, (d,), tape.gradient(loss, logits).numpy())
+
+
+def check_spiral_radius(spiral_radius) -> bool:
+    path = gan_theory.gradient_play(0.6, 0.8, lr=0.05, steps=37)
+    return checks.check_function("spiral_radius", spiral_radius, (1.0, 0.05, 37), np.linalg.norm(path[-1]))
+
+
+# --- 02_vae_elbo -------------------------------------------------------------
+
+def check_gaussian_kl(gaussian_kl_np) -> bool:
+    rng = np.random.default_rng(0)
+    mu, log_var = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    expected = np.asarray(losses.gaussian_kl(mu, log_var))
+    return checks.check_function("gaussian_kl", gaussian_kl_np, (mu, log_var), expected)
+
+
+def check_reparameterize(reparameterize) -> bool:
+    """The sample must have mean mu and standard deviation exp(log_var / 2)."""
+    mu, log_var = np.array([1.0, -2.0]), np.array([0.0, np.log(9.0)])
+    eps = np.array([0.5, -1.0])
+    return checks.check_function("reparameterize", reparameterize, (mu, log_var, eps), np.array([1.5, -5.0]))
+
+
+def check_iw_bound(iw_bound) -> bool:
+    log_w = np.array([[-1000.0, -1001.0, -1002.0], [0.0, 0.0, 0.0]])
+    expected = np.asarray(losses.importance_weighted_bound(log_w))
+    return checks.check_function("iw_bound", iw_bound, (log_w,), expected)
+
+
+def check_implied_variance(implied_variance) -> bool:
+    """Matches s^2 where mse / kl_weight equals the Gaussian negative log-likelihood up to a constant."""
+    rng = np.random.default_rng(1)
+    d, kl_weight = 10, 0.02
+    x, x_hat = rng.normal(size=(3, d)), rng.normal(size=(3, d))
+    # find s^2 from the definition: (1 / (2 s^2)) * sum (x - x_hat)^2 == mean (x - x_hat)^2 / kl_weight
+    sse = np.sum((x - x_hat) ** 2, axis=1)
+    expected = float(np.mean(sse / (2 * np.mean((x - x_hat) ** 2, axis=1) / kl_weight)))
+    return checks.check_function("implied_variance", implied_variance, (d, kl_weight), expected)

@@ -38,8 +38,9 @@ def test_course_conventions(path):
     assert contents.colab_badge(path.name) in sources[0], "first cell: title with the Open-in-Colab badge"
     assert any("google.colab" in s for s in sources[:4]), "a Colab-aware setup cell near the top"
     assert any("config.describe(" in s for s in sources), "a parameters cell that shows the fast-mode settings"
-    assert any(s.lstrip().startswith("## Exercises") for s in sources), "exercises at the end"
-    assert any(s.lstrip().startswith("## Summary") for s in sources), "a short summary at the end"
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "\n## Summary" in markdown and "\n## Exercises" in markdown, "a short summary and exercises at the end"
+    assert markdown.index("\n## Summary") < markdown.index("\n## Exercises")
     too_long = [s for c, s in zip(notebook.cells, sources) if c.cell_type == "code" and s.count("\n") >= 30]
     assert not too_long, "code cells stay short: move long logic into course_utils"
 

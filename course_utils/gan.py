@@ -1,0 +1,92 @@
+"""A GAN as a ``keras.Model`` with its own ``train_step``, so ``model.fit`` gives the
+progress bar, history and callbacks for free.
+
+One ``train_step`` = one discriminator update on a real batch and a fresh fake batch,
+then one generator update.  The discriminator returns logits; the losses live in
+``course_utils.losses``.  Works with any generator (latent -> sample) and
+discriminator (sample -> one logit): MLPs on 2-D toy data, convolutional nets on MNIST.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from course_utils import losses
+
+GENERATOR_LOSSES = {
+    "nonsaturating": losses.generator_loss_nonsaturating,
+    "saturating": losses.generator_loss_saturating,
+}
+
+
+class GAN(keras.Model):
+    """Generator + discriminator trained adversarially.
+
+    Metrics per epoch: ``d_loss``, ``g_loss``, and the mean discriminator outputs
+    ``d_real`` = D(x) and ``d_fake`` = D(G(z)) -- the first things to look at when a
+    GAN misbehaves.
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 generator_loss: str = "nonsaturating", seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(f"generator_loss must be one of {sorted(GENERATOR_LOSSES)}, got {generator_loss!r}")
+        self.generator, self.discriminator = generator, discriminator
+        self.latent_dim = latent_dim
+        self.generator_loss = GENERATOR_LOSSES[generator_loss]
+        self.noise = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+
+    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def sample_latent(self, n):
+        return keras.random.normal((n, self.latent_dim), seed=self.noise)
+
+    def train_step(self, real):
+        batch = ops.shape(real)[0]
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.sample_latent(batch), training=True)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = losses.discriminator_loss(real_logits, fake_logits)
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+
+        with tf.GradientTape() as tape:
+            g_logits = self.discriminator(self.generator(self.sample_latent(batch), training=True), training=True)
+            g_loss = self.generator_loss(g_logits)
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+
+        for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
+                            ("d_real", ops.mean(ops.sigmoid(real_logits))),
+                            ("d_fake", ops.mean(ops.sigmoid(fake_logits)))):
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+class Snapshots(keras.callbacks.Callback):
+    """Records the generator's output on a fixed latent batch at the end of every epoch.
+
+    Fixed inputs make successive snapshots comparable: what changes is the generator.
+    """
+
+    def __init__(self, latent):
+        super().__init__()
+        self.latent = latent
+        self.samples = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.samples.append(keras.ops.convert_to_numpy(self.model.generator(self.latent, training=False)))

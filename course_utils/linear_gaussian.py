@@ -1,0 +1,114 @@
+"""A linear-Gaussian latent model (probabilistic PCA) where everything is known exactly.
+
+    z ~ N(0, I_k),    x | z ~ N(W z + b, noise_var * I_d)
+
+The marginal p(x) = N(b, W W^T + noise_var I) and the posterior p(z | x) are Gaussian
+in closed form, and so is the ELBO of any Gaussian q(z | x).  That makes it the
+reference for checking VAE maths: ELBO <= log p(x) with equality at the true posterior,
+and importance-weighted bounds that climb to log p(x).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from course_utils import losses
+
+LOG_2PI = np.log(2 * np.pi)
+
+
+@dataclass
+class LinearGaussian:
+    W: np.ndarray  # (d, k)
+    b: np.ndarray  # (d,)
+    noise_var: float
+
+    @classmethod
+    def random(cls, d: int, k: int, noise_var: float = 0.5, seed: int = 0) -> LinearGaussian:
+        rng = np.random.default_rng(seed)
+        return cls(rng.normal(size=(d, k)), rng.normal(size=d), noise_var)
+
+    @property
+    def d(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def k(self) -> int:
+        return self.W.shape[1]
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        z = rng.normal(size=(n, self.k))
+        return z @ self.W.T + self.b + np.sqrt(self.noise_var) * rng.normal(size=(n, self.d))
+
+    def log_marginal(self, x: np.ndarray) -> np.ndarray:
+        """Exact log p(x) per row of ``x``: a Gaussian with covariance W W^T + noise_var I."""
+        cov = self.W @ self.W.T + self.noise_var * np.eye(self.d)
+        _, logdet = np.linalg.slogdet(cov)
+        centred = x - self.b
+        mahalanobis = np.einsum("nd,nd->n", centred, np.linalg.solve(cov, centred.T).T)
+        return -0.5 * (self.d * LOG_2PI + logdet + mahalanobis)
+
+    def posterior(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact p(z | x) = N(mean, cov): cov = noise_var M^-1, mean = M^-1 W^T (x - b), M = W^T W + noise_var I."""
+        m = self.W.T @ self.W + self.noise_var * np.eye(self.k)
+        mean = np.linalg.solve(m, self.W.T @ (x - self.b).T).T
+        return mean, self.noise_var * np.linalg.inv(m)
+
+    def rate_distortion(self, x: np.ndarray, q_mean: np.ndarray, q_cov: np.ndarray):
+        """Exact (rate, distortion) per row for q(z | x) = N(q_mean, q_cov).
+
+        rate = KL(q || N(0, I)); distortion = -E_q[log p(x | z)].  ELBO = -(distortion + rate).
+        """
+        residual = x - self.b - q_mean @ self.W.T
+        trace = np.trace(self.W.T @ self.W @ q_cov)
+        distortion = 0.5 * (self.d * np.log(2 * np.pi * self.noise_var)
+                            + (np.sum(residual**2, axis=1) + trace) / self.noise_var)
+        _, logdet = np.linalg.slogdet(q_cov)
+        rate = 0.5 * (np.trace(q_cov) + np.sum(q_mean**2, axis=1) - self.k - logdet)
+        return rate, distortion
+
+    def elbo(self, x: np.ndarray, q_mean: np.ndarray, q_cov: np.ndarray) -> np.ndarray:
+        """Exact ELBO of q(z | x) = N(q_mean, q_cov) per row: E_q[log p(x|z)] - KL(q || N(0, I))."""
+        rate, distortion = self.rate_distortion(x, q_mean, q_cov)
+        return -distortion - rate
+
+    def kl_to_posterior(self, x: np.ndarray, q_mean: np.ndarray, q_cov: np.ndarray) -> np.ndarray:
+        """KL(q(z|x) || p(z|x)) per row, between two Gaussians in closed form."""
+        post_mean, post_cov = self.posterior(x)
+        precision = np.linalg.inv(post_cov)
+        diff = post_mean - q_mean
+        _, logdet_q = np.linalg.slogdet(q_cov)
+        _, logdet_p = np.linalg.slogdet(post_cov)
+        return 0.5 * (np.trace(precision @ q_cov) + np.einsum("nk,kl,nl->n", diff, precision, diff)
+                      - self.k + logdet_p - logdet_q)
+
+    def beta_optimal_q(self, x: np.ndarray, beta: float):
+        """The Gaussian q maximising E_q[log p(x|z)] - beta * KL(q || p(z)) (beta=1: the posterior).
+
+        Setting the derivatives to zero gives cov = beta (W^T W / noise_var + beta I)^-1 and
+        mean = (W^T W + beta noise_var I)^-1 W^T (x - b).
+        """
+        wtw = self.W.T @ self.W
+        cov = beta * np.linalg.inv(wtw / self.noise_var + beta * np.eye(self.k))
+        mean = np.linalg.solve(wtw + beta * self.noise_var * np.eye(self.k), self.W.T @ (x - self.b).T).T
+        return mean, cov
+
+    def log_weights(self, x: np.ndarray, q_mean: np.ndarray, q_log_var: np.ndarray, n_samples: int,
+                    seed: int = 0) -> np.ndarray:
+        """log p(x|z) + log p(z) - log q(z|x) for ``n_samples`` draws z ~ q = N(q_mean, diag(exp(q_log_var))).
+
+        Returns shape (n, n_samples), the input of ``losses.importance_weighted_bound``.
+        """
+        rng = np.random.default_rng(seed)
+        n = x.shape[0]
+        eps = rng.normal(size=(n_samples, n, self.k))
+        z = (q_mean + np.exp(0.5 * q_log_var) * eps).reshape(n_samples * n, self.k)
+        tile = lambda a: np.broadcast_to(a, (n_samples, *a.shape)).reshape(n_samples * n, -1)  # noqa: E731
+        decoded = z @ self.W.T + self.b
+        log_lik = losses.gaussian_log_likelihood(tile(x), decoded, np.log(self.noise_var))
+        log_prior = losses.log_normal_diag(z, np.zeros_like(z), np.zeros_like(z))
+        log_q = losses.log_normal_diag(z, tile(q_mean), tile(q_log_var))
+        return np.asarray(log_lik + log_prior - log_q).reshape(n_samples, n).T

@@ -1,0 +1,129 @@
+"""Losses and log-densities for GANs and VAEs, written once and checked against closed forms.
+
+Everything works on logits (pre-sigmoid scores) and log-variances, because that is
+where the numerically stable formulas live: ``log sigmoid(a) = -softplus(-a)``
+never takes the log of a rounded-to-zero probability.
+
+Conventions: a GAN discriminator returns one logit per example, D(x) = sigmoid(logit).
+A VAE encoder returns ``mean`` and ``log_var`` of shape (batch, latent_dim); the
+per-example terms are summed over every non-batch axis and returned with shape (batch,).
+The functions accept NumPy arrays or tensors (``keras.ops``) and return tensors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from keras import ops
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _same_shape(what: str, a, b) -> None:
+    if tuple(ops.shape(a)) != tuple(ops.shape(b)):
+        raise ValueError(f"{what}: shapes {tuple(ops.shape(a))} and {tuple(ops.shape(b))} must match")
+
+
+def _as_float(*arrays):
+    """Tensors of one float dtype: float64 if any input is float64 (exact maths checks), else float32."""
+    dtype = "float64" if any("float64" in str(getattr(a, "dtype", np.float32)) for a in arrays) else "float32"
+    return [ops.cast(ops.convert_to_tensor(a), dtype) for a in arrays]
+
+
+def _sum_per_example(values):
+    """Sum over every axis but the first (batch) one."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+# --- GAN ---------------------------------------------------------------------
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """-E[log D(x)] - E[log(1 - D(G(z)))]: the negated value function V(D, G), which D maximises.
+
+    At D = 1/2 everywhere each term is log 2 (total log 4); its minimum over D is
+    log 4 - 2 JSD(p_data || p_g).
+    """
+    real_logits, fake_logits = _as_float(real_logits, fake_logits)
+    return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+def generator_loss_saturating(fake_logits):
+    """E[log(1 - D(G(z)))], the minimax generator loss (the article's formula).
+
+    Its gradient vanishes when D confidently rejects the fakes (D(G(z)) -> 0),
+    which is exactly the situation early in training.
+    """
+    (fake_logits,) = _as_float(fake_logits)
+    return -ops.mean(ops.softplus(fake_logits))
+
+
+def generator_loss_nonsaturating(fake_logits):
+    """-E[log D(G(z))], the loss used in practice: same fixed point, strong gradients when D wins."""
+    (fake_logits,) = _as_float(fake_logits)
+    return ops.mean(ops.softplus(-fake_logits))
+
+
+# --- VAE ---------------------------------------------------------------------
+
+
+def gaussian_kl(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) per example, in nats.
+
+    Closed form: 1/2 * sum(mean^2 + exp(log_var) - 1 - log_var).  Zero at mean=0,
+    log_var=0; mean^2 / 2 per dimension when the variance is 1.
+    """
+    _same_shape("gaussian_kl(mean, log_var)", mean, log_var)
+    mean, log_var = _as_float(mean, log_var)
+    return 0.5 * _sum_per_example(ops.square(mean) + ops.exp(log_var) - 1.0 - log_var)
+
+
+def log_normal_diag(z, mean, log_var):
+    """log N(z; mean, diag(exp(log_var))) per example (use mean=0, log_var=0 for the prior)."""
+    _same_shape("log_normal_diag(z, mean)", z, mean)
+    _same_shape("log_normal_diag(z, log_var)", z, log_var)
+    z, mean, log_var = _as_float(z, mean, log_var)
+    return -0.5 * _sum_per_example(LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var))
+
+
+def bernoulli_log_likelihood(x, logits):
+    """log p(x | z) for binary pixels x with Bernoulli(sigmoid(logits)), per example, in nats.
+
+    Equals -binary_cross_entropy summed over pixels: x*a - softplus(a) for logit a.
+    """
+    _same_shape("bernoulli_log_likelihood(x, logits)", x, logits)
+    x, logits = _as_float(x, logits)
+    return _sum_per_example(x * logits - ops.softplus(logits))
+
+
+def gaussian_log_likelihood(x, mean, log_var):
+    """log N(x; mean, exp(log_var)) per example; ``log_var`` may be a scalar (fixed variance).
+
+    With a fixed variance s^2 this is -||x - mean||^2 / (2 s^2) + constant: minimising
+    the MSE is maximum likelihood under a Gaussian with an unstated, fixed variance.
+    """
+    _same_shape("gaussian_log_likelihood(x, mean)", x, mean)
+    x, mean, log_var = _as_float(x, mean, log_var)
+    log_var = ops.broadcast_to(log_var, ops.shape(mean))
+    return log_normal_diag(x, mean, log_var)
+
+
+def elbo(log_likelihood, kl, beta: float = 1.0):
+    """E_q[log p(x|z)] - beta * KL(q(z|x) || p(z)) per example (beta=1: the true ELBO)."""
+    _same_shape("elbo(log_likelihood, kl)", log_likelihood, kl)
+    log_likelihood, kl = _as_float(log_likelihood, kl)
+    return log_likelihood - beta * kl
+
+
+def importance_weighted_bound(log_weights):
+    """log (1/K) sum_k exp(log_weights[:, k]) per example, computed stably (log-sum-exp).
+
+    ``log_weights`` has shape (batch, K) with log w = log p(x|z_k) + log p(z_k) - log q(z_k|x),
+    z_k ~ q(z|x).  K=1 gives an unbiased ELBO estimate; the bound rises toward log p(x) as K grows.
+    """
+    if len(ops.shape(log_weights)) != 2:
+        raise ValueError(f"log_weights must have shape (batch, K), got {tuple(ops.shape(log_weights))}")
+    (log_weights,) = _as_float(log_weights)
+    k = ops.shape(log_weights)[1]
+    return ops.logsumexp(log_weights, axis=1) - math.log(k)
