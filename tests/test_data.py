@@ -111,3 +111,15 @@ def test_binarize_is_a_bernoulli_draw_with_the_pixel_intensity():
     assert not np.array_equal(draws, data.binarize(intensities, seed=1)), "a new seed must give a new draw"
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         data.binarize(intensities * 2 - 1, seed=0)
+
+
+def test_cached_copy_needs_no_network(mnist, isolated_cache, monkeypatch):
+    data._write_npz(mnist, data.cache_path())
+
+    def no_network():
+        raise AssertionError("a download was attempted although the cache is valid")
+
+    monkeypatch.setattr(data, "from_keras", no_network)
+    monkeypatch.setattr(data, "from_pypi_mirror", no_network)
+    monkeypatch.setattr(data, "SOURCES", [(n, getattr(data, f.__name__), d) for n, f, d in data.SOURCES])
+    assert data.checksum(data.load_mnist(verbose=False)) == data.MNIST_SHA256
