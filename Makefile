@@ -18,7 +18,7 @@ data: setup  ## fetch MNIST once; afterwards everything works offline
 	$(BIN)/python -m course_utils.data
 
 lab: data  ## set up, fetch data, open JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: data  ## lint, unit tests and every notebook, in fast mode
 	$(BIN)/ruff check .
