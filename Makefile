@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test data course readme setup clean
+.PHONY: lab test data course readme setup clean bench classifier
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ course: data  ## execute every notebook in full mode, refreshing outputs and fig
 	  COURSE_FAST=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=3600 "$$nb" || exit 1; \
 	done
+
+bench: data  ## the performance table (speed and quality targets), on this machine
+	for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
+
+classifier: data  ## retrain the metrics classifier from its seed (about 15 minutes on 2 cores)
+	$(BIN)/python -m course_utils.classifier
 
 readme:  ## regenerate the README's notebook map and Colab badges
 	$(BIN)/python -m course_utils.contents

@@ -27,8 +27,7 @@ def _start_tensorflow_quietly() -> None:
     try:
         import tensorflow as tf
 
-        tf.config.list_physical_devices("GPU")
-        tf.constant(0.0)
+        tf.config.list_physical_devices("GPU")  # probes CUDA; leaves logical devices configurable
     finally:
         _os.dup2(saved, 2)
         _os.close(saved)

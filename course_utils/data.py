@@ -284,6 +284,20 @@ def binarize(images01: np.ndarray, seed: int | np.random.Generator) -> np.ndarra
     return (rng.random(images01.shape) < images01).astype(np.float32)
 
 
+def check_model_input(x: np.ndarray, shape: tuple, value_range: tuple[float, float] | None) -> None:
+    """Raise a ValueError that says what to do when training data has the wrong shape or range."""
+    if tuple(x.shape[1:]) != shape:
+        raise ValueError(f"training data has shape {x.shape}; the model expects (N, {', '.join(map(str, shape))})"
+                         + (": add a channel axis with x[..., None]" if x.shape[1:] == shape[:-1] else ""))
+    if value_range is not None:
+        low, high = float(np.min(x)), float(np.max(x))
+        if low < value_range[0] - 1e-3 or high > value_range[1] + 1e-3:
+            hint = {(-1.0, 1.0): "use data.to_tanh(uint8 images)",
+                    (0.0, 1.0): "use data.to_unit(uint8 images)"}.get(tuple(map(float, value_range)), "")
+            raise ValueError(f"training data lies in [{low:.3g}, {high:.3g}] but the model expects "
+                             f"[{value_range[0]:g}, {value_range[1]:g}]" + (f": {hint}" if hint else ""))
+
+
 def subset(data: Mnist, n_train: int, n_test: int) -> Mnist:
     """The first ``n_train`` / ``n_test`` examples (for fast mode and quick demos)."""
     return Mnist(data.x_train[:n_train], data.y_train[:n_train], data.x_test[:n_test], data.y_test[:n_test])

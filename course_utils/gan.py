@@ -9,11 +9,14 @@ discriminator (sample -> one logit): MLPs on 2-D toy data, convolutional nets on
 
 from __future__ import annotations
 
+import os
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from course_utils import losses
+from course_utils import data, losses
 
 GENERATOR_LOSSES = {
     "nonsaturating": losses.generator_loss_nonsaturating,
@@ -30,23 +33,37 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
-                 generator_loss: str = "nonsaturating", seed: int = 0, **kwargs):
+                 generator_loss: str = "nonsaturating", data_range: tuple[float, float] | None = None,
+                 seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {sorted(GENERATOR_LOSSES)}, got {generator_loss!r}")
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim = latent_dim
+        self.data_range = data_range
         self.generator_loss = GENERATOR_LOSSES[generator_loss]
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self.built = True  # both networks arrive built; this lets checkpoints restore before fit
 
     def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer, **kwargs):
-        super().compile(**kwargs)
+        super().compile(optimizer=g_optimizer, **kwargs)  # Keras's own slot: no unused default optimizer
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        # Built now, so a checkpoint restored before training also restores their moments.
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
 
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    def fit(self, x=None, *args, **kwargs):
+        """``keras.Model.fit``, after checking that array data has the discriminator's input shape
+        and lies in ``data_range`` (e.g. [-1, 1] for a tanh generator) -- a wrong scaling trains
+        without any error and silently produces garbage."""
+        if isinstance(x, np.ndarray):
+            data.check_model_input(x, tuple(self.discriminator.input_shape[1:]), self.data_range)
+        return super().fit(x, *args, **kwargs)
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -54,21 +71,27 @@ class GAN(keras.Model):
     def sample_latent(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.noise)
 
-    def train_step(self, real):
+    def train_step(self, data):
+        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
         batch = ops.shape(real)[0]
+        # Under a tf.distribute strategy each replica sees part of the batch and the gradients
+        # are summed across replicas: scale the per-replica mean loss so the sum is the mean.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             fake = self.generator(self.sample_latent(batch), training=True)
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             d_loss = losses.discriminator_loss(real_logits, fake_logits)
+            scaled = d_loss / replicas
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
 
         with tf.GradientTape() as tape:
             g_logits = self.discriminator(self.generator(self.sample_latent(batch), training=True), training=True)
             g_loss = self.generator_loss(g_logits)
+            scaled = g_loss / replicas
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
                             ("d_real", ops.mean(ops.sigmoid(real_logits))),
@@ -81,12 +104,21 @@ class Snapshots(keras.callbacks.Callback):
     """Records the generator's output on a fixed latent batch at the end of every epoch.
 
     Fixed inputs make successive snapshots comparable: what changes is the generator.
+    With ``path`` the snapshots are also saved after every epoch (and reloaded when an
+    interrupted run resumes), so the progress animation survives a kernel restart.
     """
 
-    def __init__(self, latent):
+    def __init__(self, latent, path=None):
         super().__init__()
         self.latent = latent
+        self.path = path
         self.samples = []
+
+    def on_train_begin(self, logs=None):
+        if self.path is not None and os.path.exists(self.path):
+            self.samples = list(np.load(self.path))
 
     def on_epoch_end(self, epoch, logs=None):
         self.samples.append(keras.ops.convert_to_numpy(self.model.generator(self.latent, training=False)))
+        if self.path is not None:
+            np.save(self.path, np.stack(self.samples))

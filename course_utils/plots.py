@@ -59,3 +59,24 @@ def save(fig, name: str) -> None:
     if not config.FAST:
         config.FIGURES_DIR.mkdir(exist_ok=True)
         fig.savefig(config.FIGURES_DIR / f"{name}.png", dpi=100, bbox_inches="tight")
+
+
+def save_gif(frames, path, titles=None, ncols: int = 8, seconds_per_frame: float = 0.5) -> None:
+    """Animate a list of image batches (e.g. per-epoch samples) as a GIF at ``path``."""
+    from matplotlib import animation
+
+    mosaics = [tile(np.asarray(f), ncols) for f in frames]
+    fig, ax = plt.subplots(figsize=(ncols * 0.6, mosaics[0].shape[0] / mosaics[0].shape[1] * ncols * 0.6 + 0.3))
+    ax.axis("off")
+    low = -1.0 if np.min(frames[0]) < 0 else 0.0
+    image = ax.imshow(mosaics[0], cmap="gray_r", vmin=low, vmax=1.0)
+    title = ax.set_title(titles[0] if titles else "")
+
+    def show(i):
+        image.set_data(mosaics[i])
+        title.set_text(titles[i] if titles else "")
+        return image, title
+
+    movie = animation.FuncAnimation(fig, show, frames=len(mosaics), blit=False)
+    movie.save(path, writer=animation.PillowWriter(fps=1 / seconds_per_frame))
+    plt.close(fig)

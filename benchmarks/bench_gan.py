@@ -1,0 +1,72 @@
+"""Benchmark: the course DCGAN against the TensorFlow DCGAN tutorial's network, same wall-clock budget.
+
+Both train on the full MNIST training set on this machine, one after the other, for the
+same training time (evaluation time excluded).  At fixed time marks each is scored by
+MNIST-FID on 5,000 samples against the test set; the floor (5,000 training images vs the
+test set) is printed with them.  Targets (issue 6, 2-core CPU): course FID <= 10x floor
+after 10 minutes; the course reaches the reference's final FID at least 10x sooner.
+Run: make bench   (or python benchmarks/bench_gan.py --minutes 12)
+"""
+
+import argparse
+
+import keras
+import numpy as np
+
+from course_utils import classifier, data, dcgan, gan, metrics, training
+
+N_EVAL = 5000
+
+
+def contestants():
+    """name -> (generator, discriminator, latent_dim, batch size, learning rate): the tutorial's settings."""
+    return {
+        "course DCGAN": (dcgan.build_generator(), dcgan.build_discriminator(), 64, 64, 5e-4),
+        "TF tutorial": (dcgan.build_reference_generator(), dcgan.build_reference_discriminator(), 100, 256, 1e-4),
+    }
+
+
+def run(name, generator, discriminator, latent_dim, batch_size, lr, x, real_features, marks, seed=0):
+    keras.utils.set_random_seed(seed)
+    model = gan.GAN(generator, discriminator, latent_dim, data_range=(-1, 1), seed=seed)
+    model.compile(keras.optimizers.Adam(lr, beta_1=0.5), keras.optimizers.Adam(lr, beta_1=0.5))
+    z = np.random.default_rng(seed).normal(size=(N_EVAL, latent_dim)).astype("float32")
+
+    def score():
+        samples = (generator.predict(z, batch_size=1000, verbose=0) + 1) / 2
+        return metrics.fid(real_features, classifier.features_and_probabilities(samples)[0])
+
+    budget = training.TimeBudget(marks, score, batch_size)
+    model.fit(x, batch_size=batch_size, epochs=1000, verbose=0, callbacks=[budget], shuffle=True)
+    for seconds, images, fid in budget.results:
+        print(f"  {name:<13} {seconds / 60:5.1f} min  {images / seconds:6.0f} img/s  FID {fid:7.2f}", flush=True)
+    return budget.results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=12.0, help="training budget per model")
+    args = parser.parse_args()
+    marks = [m * 60 for m in (0.5, 1, 2, 4, 6, 8, 10, 12) if m <= args.minutes]
+    mnist = data.load_mnist(verbose=False)
+    real_features = classifier.features_and_probabilities(data.to_unit(mnist.x_test))[0]
+    floor = metrics.fid(real_features, classifier.features_and_probabilities(data.to_unit(mnist.x_train[:N_EVAL]))[0])
+    print(f"## GAN ({args.minutes:g} min per model; FID on {N_EVAL} samples vs the test set; floor {floor:.2f})")
+    x = data.to_tanh(mnist.x_train)
+    results = {name: run(name, *spec, x, real_features, marks) for name, spec in contestants().items()}
+    course, reference = results["course DCGAN"], results["TF tutorial"]
+    final_reference = reference[-1][2]
+    reached = next((seconds for seconds, _, fid in course if fid <= final_reference), None)
+    at_10 = next((fid for seconds, _, fid in course if seconds == 600), course[-1][2])
+    print(f"course FID after {min(600, course[-1][0]) / 60:g} min: {at_10:.2f} = {at_10 / floor:.1f}x floor "
+          f"(target <= 10x)")
+    if reached is None:
+        print(f"course never reached the reference's final FID {final_reference:.2f}")
+    else:
+        print(f"course reached the reference's {reference[-1][0] / 60:g}-min FID ({final_reference:.2f}) "
+              f"by the {reached / 60:g}-min mark: at least {reference[-1][0] / reached:.0f}x sooner "
+              f"(resolution: the first mark)")
+
+
+if __name__ == "__main__":
+    main()

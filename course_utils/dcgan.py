@@ -1,0 +1,68 @@
+"""DCGAN networks for 28x28x1 MNIST, sized for a laptop CPU.
+
+Choices (each explained in notebook 04):
+- generator: dense to 7x7x128, then two stride-2 transposed convolutions (7 -> 14 -> 28).
+  Kernel 4 with stride 2 divides evenly, which avoids the checkerboard artefacts of 5x5/2.
+  BatchNorm after every hidden layer, none on the tanh output (DCGAN, Radford et al. 2016).
+- discriminator: two stride-2 convolutions (28 -> 14 -> 7) with LeakyReLU(0.2), no BatchNorm
+  (it would mix statistics of real and fake batches), one logit out.
+- The reference network of the TensorFlow DCGAN tutorial is here too, for the benchmark.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def _check(x, expected, where):
+    """Shape assert while building, in the spirit of the TensorFlow tutorial."""
+    got = tuple(x.shape[1:])
+    assert got == expected, f"{where}: got {got}, expected {expected}"
+    return x
+
+
+def build_generator(latent_dim: int = 64, width: int = 64) -> keras.Model:
+    """z (latent_dim,) -> image (28, 28, 1) in [-1, 1]."""
+    z = keras.Input((latent_dim,))
+    x = layers.Dense(7 * 7 * 2 * width, use_bias=False)(z)
+    x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
+    x = _check(layers.Reshape((7, 7, 2 * width))(x), (7, 7, 2 * width), "reshape")
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
+    x = _check(layers.LeakyReLU(0.2)(layers.BatchNormalization()(x)), (14, 14, width), "upsample 1")
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, _check(x, IMAGE_SHAPE, "output"), name="generator")
+
+
+def build_discriminator(width: int = 64) -> keras.Model:
+    """image (28, 28, 1) in [-1, 1] -> one logit (D(x) = sigmoid(logit))."""
+    image = keras.Input(IMAGE_SHAPE)
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(image))
+    x = _check(x, (14, 14, width), "downsample 1")
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 4, strides=2, padding="same")(x))
+    x = _check(x, (7, 7, 2 * width), "downsample 2")
+    logit = layers.Dense(1)(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def build_reference_generator(latent_dim: int = 100) -> keras.Model:
+    """The TensorFlow DCGAN tutorial's generator (dense 7*7*256, ConvT 128/64/1, 5x5 kernels)."""
+    z = keras.Input((latent_dim,))
+    x = layers.LeakyReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * 256, use_bias=False)(z)))
+    x = layers.Reshape((7, 7, 256))(x)
+    x = layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False)(x)
+    x = layers.LeakyReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False)(x)
+    x = layers.LeakyReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh")(x)
+    return keras.Model(z, _check(x, IMAGE_SHAPE, "output"), name="reference_generator")
+
+
+def build_reference_discriminator() -> keras.Model:
+    """The TensorFlow DCGAN tutorial's discriminator (conv 64/128, 5x5, dropout 0.3)."""
+    image = keras.Input(IMAGE_SHAPE)
+    x = layers.Dropout(0.3)(layers.LeakyReLU()(layers.Conv2D(64, 5, strides=2, padding="same")(image)))
+    x = layers.Dropout(0.3)(layers.LeakyReLU()(layers.Conv2D(128, 5, strides=2, padding="same")(x)))
+    return keras.Model(image, layers.Dense(1)(layers.Flatten()(x)), name="reference_discriminator")

@@ -1,0 +1,255 @@
+"""Sample-quality and likelihood metrics, computed the same way everywhere in the course.
+
+Sample metrics live in the feature space of the course's fixed MNIST classifier
+(``course_utils.classifier``, 128 features):
+
+- ``fid``: Frechet distance between Gaussians fitted to two feature sets.  Biased
+  upwards for small samples (even two sets from the same distribution score > 0), so
+  always compare at the same sample count and against the *floor*: real vs real.
+- ``kid``: unbiased MMD^2 with the cubic polynomial kernel, mean and standard error over subsets.
+- ``precision_recall``: k-nearest-neighbour manifolds (Kynkaanniemi et al. 2019, k=3).
+  Precision: share of generated samples inside the real manifold (quality).
+  Recall: share of real samples inside the generated manifold (diversity).
+- ``class_coverage``: the classifier's label histogram of the samples: KL to uniform,
+  classes present, share classified with confidence.
+
+``iw_log_likelihood`` estimates a VAE's log p(x) by importance sampling.
+``evaluate`` runs the sample metrics and returns one small, printable table.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from course_utils import classifier, losses
+
+# --- input checks ---------------------------------------------------------------
+
+
+def check_images01(images, name: str = "images") -> np.ndarray:
+    """Return images as float32 (N, 28, 28, 1) in [0, 1], or raise a ValueError that says how to fix them."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
+        raise ValueError(f"{name}: expected MNIST-shaped images (N, 28, 28) or (N, 28, 28, 1), got {images.shape}")
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / 255.0
+    low, high = float(images.min()), float(images.max())
+    if low < -1e-3:
+        raise ValueError(f"{name}: values in [{low:.2f}, {high:.2f}] look like tanh outputs in [-1, 1]; "
+                         f"the metrics expect [0, 1]: pass (x + 1) / 2")
+    if high > 1 + 1e-3:
+        raise ValueError(f"{name}: values up to {high:.1f} look like 0..255 pixels; the metrics expect [0, 1]: "
+                         f"pass x / 255")
+    return images.astype(np.float32)
+
+
+def _check_features(a, b, minimum: int):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d, got {a.shape} and {b.shape}")
+    if min(len(a), len(b)) < minimum:
+        raise ValueError(f"need at least {minimum} samples per set here (feature dimension {a.shape[1]}), "
+                         f"got {len(a)} and {len(b)}: use more samples")
+    return a, b
+
+
+# --- FID ------------------------------------------------------------------------
+
+
+def _sqrtm_psd(matrix: np.ndarray) -> np.ndarray:
+    """Square root of a symmetric positive semi-definite matrix via its eigendecomposition."""
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def frechet_distance(mu1, cov1, mu2, cov2) -> float:
+    """|mu1 - mu2|^2 + tr(C1 + C2 - 2 (C1^1/2 C2 C1^1/2)^1/2).
+
+    Uses the symmetric form, whose square root is taken of a PSD matrix by eigh: no
+    complex parts and no ill-conditioned general ``sqrtm`` of the product C1 C2.
+    """
+    root1 = _sqrtm_psd(cov1)
+    middle = root1 @ cov2 @ root1
+    trace_sqrt = np.sum(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)))
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2 * trace_sqrt)
+
+
+def fid(features_a, features_b) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets (n > d each)."""
+    a, b = _check_features(features_a, features_b, minimum=np.shape(features_a)[-1] + 1)
+    return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+
+
+# --- KID ------------------------------------------------------------------------
+
+
+def _mmd2_unbiased(x, y) -> float:
+    d = x.shape[1]
+    kxx, kyy, kxy = ((x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3)
+    m, n = len(x), len(y)
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
+                 - 2 * kxy.mean())
+
+
+def kid(features_a, features_b, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """Kernel Inception Distance: unbiased MMD^2, kernel k(x, y) = (x.y / d + 1)^3.
+
+    Averaged over ``subsets`` random subsets; returns (mean, standard error).  Unlike FID
+    it is unbiased, so it can be compared across sample sizes.
+    """
+    a, b = _check_features(features_a, features_b, minimum=2)
+    size = min(subset_size, len(a), len(b))
+    rng = np.random.default_rng(seed)
+    values = [_mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
+              for _ in range(subsets)]
+    stderr = float(np.std(values, ddof=1) / math.sqrt(subsets)) if subsets > 1 else float("nan")
+    return float(np.mean(values)), stderr
+
+
+# --- precision and recall ----------------------------------------------------------
+
+
+def _squared_distances(a, b):
+    return np.maximum((a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None, :], 0)
+
+
+def _knn_radii(x, k: int, chunk: int = 2000) -> np.ndarray:
+    """Squared distance from each point to its k-th nearest other point."""
+    radii = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        d = _squared_distances(x[start:start + chunk], x)
+        radii[start:start + chunk] = np.partition(d, k, axis=1)[:, k]  # index 0 is the point itself
+    return radii
+
+
+def _inside_manifold(points, support, radii, chunk: int = 2000) -> np.ndarray:
+    inside = np.empty(len(points), dtype=bool)
+    for start in range(0, len(points), chunk):
+        inside[start:start + chunk] = np.any(_squared_distances(points[start:start + chunk], support) <= radii[None, :],
+                                             axis=1)
+    return inside
+
+
+def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN balls."""
+    real, fake = _check_features(real_features, fake_features, minimum=k + 1)
+    real, fake = real.astype(np.float32), fake.astype(np.float32)
+    precision = _inside_manifold(fake, real, _knn_radii(real, k)).mean()
+    recall = _inside_manifold(real, fake, _knn_radii(fake, k)).mean()
+    return float(precision), float(recall)
+
+
+# --- class coverage -------------------------------------------------------------------
+
+
+def class_coverage(probabilities, confident: float = 0.9, present_share: float = 0.01) -> dict:
+    """Label histogram of samples under the classifier, and how far it is from uniform.
+
+    ``classes_present`` counts digits receiving at least ``present_share`` of the samples.
+    """
+    probabilities = np.asarray(probabilities)
+    labels = probabilities.argmax(1)
+    histogram = np.bincount(labels, minlength=10) / len(labels)
+    nonzero = histogram > 0
+    return {
+        "histogram": histogram,
+        "kl_to_uniform": float(np.sum(histogram[nonzero] * np.log(histogram[nonzero] * 10))),
+        "classes_present": int(np.sum(histogram >= present_share)),
+        "confident_share": float(np.mean(probabilities.max(1) >= confident)),
+    }
+
+
+# --- one entry point ---------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """All sample metrics for one set of samples; prints as a small table."""
+
+    n_samples: int
+    fid: float
+    kid: float
+    kid_stderr: float
+    precision: float
+    recall: float
+    kl_to_uniform: float
+    classes_present: int
+    confident_share: float
+    seconds: float
+    histogram: np.ndarray = field(repr=False)
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("samples", f"{self.n_samples}"),
+            ("MNIST-FID", f"{self.fid:.2f}"),
+            ("KID x1000", f"{1000 * self.kid:.2f} ± {1000 * self.kid_stderr:.2f}"),
+            ("precision (k=3)", f"{self.precision:.3f}"),
+            ("recall (k=3)", f"{self.recall:.3f}"),
+            ("classes present", f"{self.classes_present}/10"),
+            ("KL(labels || uniform)", f"{self.kl_to_uniform:.4f}"),
+            ("confidently classified", f"{self.confident_share:.1%}"),
+            ("scoring time", f"{self.seconds:.1f} s"),
+        ]
+
+    def __str__(self) -> str:
+        width = max(len(name) for name, _ in self.rows())
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in self.rows())
+
+
+def evaluate(samples01, reference01, seed: int = 0) -> Evaluation:
+    """Score ``samples01`` against ``reference01`` (both images in [0, 1]; e.g. the MNIST test set)."""
+    start = time.perf_counter()
+    samples01 = check_images01(samples01, "samples")
+    reference01 = check_images01(reference01, "reference")
+    fake_features, fake_probabilities = classifier.features_and_probabilities(samples01)
+    real_features, _ = classifier.features_and_probabilities(reference01)
+    kid_mean, kid_stderr = kid(real_features, fake_features, seed=seed)
+    precision, recall = precision_recall(real_features, fake_features)
+    coverage = class_coverage(fake_probabilities)
+    return Evaluation(
+        n_samples=len(samples01), fid=fid(real_features, fake_features), kid=kid_mean, kid_stderr=kid_stderr,
+        precision=precision, recall=recall, kl_to_uniform=coverage["kl_to_uniform"],
+        classes_present=coverage["classes_present"], confident_share=coverage["confident_share"],
+        seconds=time.perf_counter() - start, histogram=coverage["histogram"])
+
+
+# --- VAE likelihood ---------------------------------------------------------------------
+
+
+def _repeat(a, k: int):
+    """(n, ...) -> (k * n, ...): k stacked copies, matching z reshaped from (k, n, latent)."""
+    a = np.asarray(a)
+    return np.broadcast_to(a, (k, *a.shape)).reshape(k * a.shape[0], *a.shape[1:])
+
+
+def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.bernoulli_log_likelihood,
+                      batch_size: int = 10, seed: int = 0) -> np.ndarray:
+    """Importance-weighted estimate of log p(x) per example, in nats (Burda et al. 2016).
+
+    log p(x) ~ logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,  z_k ~ q(z|x).
+
+    ``encode(x) -> (mean, log_var)`` and ``decode(z) -> decoder output`` follow the course's
+    VAE interface; ``log_likelihood(x, decoder_output)`` defaults to Bernoulli logits on binary x.
+    Processes ``batch_size`` examples (x K samples) at a time to bound memory.
+    """
+    x = np.asarray(x)
+    rng = np.random.default_rng(seed)
+    estimates = []
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size]
+        mean, log_var = (np.asarray(t, np.float64) for t in encode(xb))
+        n, latent = mean.shape
+        eps = rng.normal(size=(k, n, latent))
+        z = (mean + np.exp(0.5 * log_var) * eps).reshape(k * n, latent)
+        log_px_z = np.asarray(log_likelihood(_repeat(xb, k), decode(z.astype(np.float32))), np.float64)
+        log_pz = np.asarray(losses.log_normal_diag(z, np.zeros_like(z), np.zeros_like(z)))
+        log_qz = np.asarray(losses.log_normal_diag(z, _repeat(mean, k), _repeat(log_var, k)))
+        log_w = (log_px_z + log_pz - log_qz).reshape(k, n).T
+        estimates.append(np.asarray(losses.importance_weighted_bound(log_w)))
+    return np.concatenate(estimates)

@@ -1,0 +1,147 @@
+"""A convolutional VAE for binarized MNIST as a ``keras.Model`` with ``train_step``/``test_step``.
+
+- encoder: image -> (mean, log_var) of the diagonal Gaussian q(z|x);
+- ``Sampling``: z = mean + exp(log_var / 2) * eps, eps ~ N(0, I) from Keras's seeded generator
+  (the reparameterization trick: gradients flow to mean and log_var);
+- decoder: z -> Bernoulli logits for 28x28x1 pixels.
+
+The loss is the negative β-ELBO in nats per image, with the KL in closed form
+(``course_utils.losses``).  Training data are grey images in [0, 1], binarized afresh
+at every step (dynamic binarization); validation/test data are binarized once, outside.
+
+The course's VAE interface, used by ``metrics.iw_log_likelihood``:
+``encode(x) -> (mean, log_var)`` and ``decode(z) -> logits``.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from course_utils import data, losses
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+class Sampling(layers.Layer):
+    """z = mean + exp(log_var / 2) * eps with eps ~ N(0, I), seeded."""
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator, dtype=mean.dtype)
+        return mean + ops.exp(0.5 * log_var) * eps
+
+
+def build_encoder(latent_dim: int = 32, width: int = 32) -> keras.Model:
+    x_in = keras.Input(IMAGE_SHAPE)
+    x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(x_in)       # 14x14
+    x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(x)      # 7x7
+    x = layers.Dense(256, activation="relu")(layers.Flatten()(x))
+    return keras.Model(x_in, [layers.Dense(latent_dim, name="mean")(x), layers.Dense(latent_dim, name="log_var")(x)],
+                       name="encoder")
+
+
+def build_decoder(latent_dim: int = 32, width: int = 32) -> keras.Model:
+    z = keras.Input((latent_dim,))
+    x = layers.Dense(256, activation="relu")(z)
+    x = layers.Dense(7 * 7 * 2 * width, activation="relu")(x)
+    x = layers.Reshape((7, 7, 2 * width))(x)
+    x = layers.Conv2DTranspose(2 * width, 3, strides=2, padding="same", activation="relu")(x)  # 14x14
+    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(x)      # 28x28
+    logits = layers.Conv2D(1, 3, padding="same")(x)
+    return keras.Model(z, logits, name="decoder")
+
+
+def build_reference_encoder(latent_dim: int = 2) -> keras.Model:
+    """The TensorFlow CVAE tutorial's encoder: conv 32/64 stride 2, dense to 2 x latent."""
+    x_in = keras.Input(IMAGE_SHAPE)
+    x = layers.Conv2D(32, 3, strides=2, activation="relu")(x_in)
+    x = layers.Conv2D(64, 3, strides=2, activation="relu")(x)
+    x = layers.Flatten()(x)
+    return keras.Model(x_in, [layers.Dense(latent_dim)(x), layers.Dense(latent_dim)(x)], name="reference_encoder")
+
+
+def build_reference_decoder(latent_dim: int = 2) -> keras.Model:
+    """The TensorFlow CVAE tutorial's decoder: dense 7*7*32, ConvT 64/32 stride 2, ConvT 1."""
+    z = keras.Input((latent_dim,))
+    x = layers.Reshape((7, 7, 32))(layers.Dense(7 * 7 * 32, activation="relu")(z))
+    x = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(x)
+    return keras.Model(z, layers.Conv2DTranspose(1, 3, padding="same")(x), name="reference_decoder")
+
+
+class VAE(keras.Model):
+    """Encoder + sampling + decoder, trained on the negative β-ELBO (β=1: the true ELBO)."""
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
+                 dynamic_binarization: bool = True, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder, self.decoder = encoder, decoder
+        self.beta = beta
+        self.dynamic_binarization = dynamic_binarization
+        self.sampling = Sampling(seed=seed)
+        self.binarize_noise = keras.random.SeedGenerator(seed + 1)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "elbo")}
+        self.built = True  # both networks arrive built; this lets checkpoints restore before fit
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def fit(self, x=None, *args, **kwargs):
+        """``keras.Model.fit`` after checking shape and range: grey images in [0, 1]."""
+        if isinstance(x, np.ndarray):
+            data.check_model_input(x, IMAGE_SHAPE, (0.0, 1.0))
+        if isinstance(kwargs.get("validation_data"), np.ndarray):
+            data.check_model_input(kwargs["validation_data"], IMAGE_SHAPE, (0.0, 1.0))
+        return super().fit(x, *args, **kwargs)
+
+    def call(self, x, training=False):
+        mean, log_var = self.encoder(x, training=training)
+        return self.decoder(self.sampling([mean, log_var]), training=training)
+
+    def _terms(self, x, training):
+        mean, log_var = self.encoder(x, training=training)
+        logits = self.decoder(self.sampling([mean, log_var]), training=training)
+        reconstruction = -losses.bernoulli_log_likelihood(x, logits)   # nats per image
+        kl = losses.gaussian_kl(mean, log_var)
+        return ops.mean(reconstruction), ops.mean(kl)
+
+    def _record(self, reconstruction, kl, loss):
+        for name, value in (("loss", loss), ("reconstruction", reconstruction), ("kl", kl),
+                            ("elbo", -(reconstruction + kl))):
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def train_step(self, batch):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
+        if self.dynamic_binarization:  # a fresh Bernoulli draw of every pixel, every step
+            x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.binarize_noise) < x, x.dtype)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            reconstruction, kl = self._terms(x, training=True)
+            loss = reconstruction + self.beta * kl
+            scaled = loss / replicas  # inside the tape, or it has no gradient
+        weights = self.encoder.trainable_weights + self.decoder.trainable_weights
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
+        return self._record(reconstruction, kl, loss)
+
+    def test_step(self, batch):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
+        reconstruction, kl = self._terms(x, training=False)
+        return self._record(reconstruction, kl, reconstruction + self.beta * kl)
+
+    # the course's VAE interface ----------------------------------------------------------
+
+    def encode(self, x):
+        mean, log_var = self.encoder(x, training=False)
+        return ops.convert_to_numpy(mean), ops.convert_to_numpy(log_var)
+
+    def decode(self, z):
+        return self.decoder(z, training=False)

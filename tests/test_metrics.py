@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+from course_utils import classifier, data, losses, metrics
+from course_utils.linear_gaussian import LinearGaussian
+
+
+def gaussian_features(n, mean, std, seed):
+    return np.random.default_rng(seed).normal(mean, std, size=(n, len(std)))
+
+
+def test_fid_of_a_set_with_itself_is_zero():
+    a = gaussian_features(500, 0.0, np.ones(8), seed=0)
+    assert abs(metrics.fid(a, a)) < 1e-8
+
+
+def test_frechet_distance_matches_closed_form():
+    rng = np.random.default_rng(1)
+    mu1, mu2 = rng.normal(size=4), rng.normal(size=4)
+    s1, s2 = rng.uniform(0.5, 2, 4), rng.uniform(0.5, 2, 4)
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((s1 - s2) ** 2)  # diagonal covariances commute
+    assert metrics.frechet_distance(mu1, np.diag(s1**2), mu2, np.diag(s2**2)) == pytest.approx(expected)
+    # a non-diagonal case: rotate both covariances, the distance must not change
+    q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    rotated = metrics.frechet_distance(q @ mu1, q @ np.diag(s1**2) @ q.T, q @ mu2, q @ np.diag(s2**2) @ q.T)
+    assert rotated == pytest.approx(expected)
+
+
+def test_fid_on_samples_approaches_the_closed_form():
+    a = gaussian_features(40000, 0.0, np.ones(3), seed=2)
+    b = gaussian_features(40000, 1.0, np.full(3, 2.0), seed=3)
+    assert metrics.fid(a, b) == pytest.approx(3 * 1.0 + 3 * 1.0, rel=0.03)
+
+
+def test_kid_is_unbiased_for_identical_distributions():
+    values = [metrics.kid(gaussian_features(200, 0.0, np.ones(5), seed=s),
+                          gaussian_features(200, 0.0, np.ones(5), seed=1000 + s), subsets=1, subset_size=200)[0]
+              for s in range(200)]
+    assert abs(np.mean(values)) < 3 * np.std(values) / np.sqrt(len(values))
+    different = metrics.kid(gaussian_features(500, 0.0, np.ones(5), 0), gaussian_features(500, 0.5, np.ones(5), 1))
+    assert different[0] > 10 * different[1] > 0
+
+
+def test_precision_recall_identical_and_disjoint():
+    a = gaussian_features(1000, 0.0, np.ones(4), seed=4)
+    assert metrics.precision_recall(a, a) == (1.0, 1.0)
+    far = a + 100.0
+    assert metrics.precision_recall(a, far) == (0.0, 0.0)
+    collapsed = a[:50] * 0.01  # all in one small region near the mean
+    precision, recall = metrics.precision_recall(a, collapsed)
+    assert precision > 0.9 and recall < 0.2
+
+
+def test_class_coverage_of_one_class_and_of_uniform_labels():
+    one_hot = np.eye(10)[np.zeros(100, dtype=int)]
+    coverage = metrics.class_coverage(one_hot)
+    assert coverage["classes_present"] == 1 and coverage["kl_to_uniform"] == pytest.approx(np.log(10))
+    uniform = np.eye(10)[np.arange(1000) % 10]
+    assert metrics.class_coverage(uniform)["kl_to_uniform"] == pytest.approx(0.0)
+
+
+def test_committed_classifier_accuracy_and_real_test_set_coverage(mnist):
+    x = data.to_unit(mnist.x_test)
+    _, probabilities = classifier.features_and_probabilities(x)
+    accuracy = np.mean(probabilities.argmax(1) == mnist.y_test)
+    assert accuracy >= 0.993, f"committed classifier accuracy {accuracy:.4f} < 0.993"
+    coverage = metrics.class_coverage(probabilities)
+    assert coverage["classes_present"] == 10 and coverage["kl_to_uniform"] < 0.005
+
+
+def test_iw_log_likelihood_matches_exact_linear_gaussian_and_grows_with_k():
+    rng = np.random.default_rng(5)
+    q, _ = np.linalg.qr(rng.normal(size=(6, 2)))
+    model = LinearGaussian(W=q * [2.0, 0.7], b=rng.normal(size=6), noise_var=0.3)  # diagonal posterior
+    x = model.sample(30, seed=6)
+    post_mean, post_cov = model.posterior(x)
+    decode = lambda z: z.astype(np.float64) @ model.W.T + model.b
+    loglik = lambda xs, mean: losses.gaussian_log_likelihood(xs, mean, np.log(model.noise_var))
+
+    def exact_encoder(xs):
+        mean, cov = model.posterior(xs)
+        return mean, np.log(np.broadcast_to(np.diag(cov), mean.shape))
+
+    exact = metrics.iw_log_likelihood(exact_encoder, decode, x, k=3, log_likelihood=loglik)
+    np.testing.assert_allclose(exact, model.log_marginal(x), rtol=1e-6)
+    poor_encoder = lambda xs: (0.5 * exact_encoder(xs)[0], exact_encoder(xs)[1])
+    bounds = [metrics.iw_log_likelihood(poor_encoder, decode, x, k=k, log_likelihood=loglik).mean()
+              for k in (1, 10, 100, 1000)]
+    assert all(a < b for a, b in zip(bounds, bounds[1:])) and bounds[-1] <= model.log_marginal(x).mean() + 1e-3
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.full((5, 28, 28, 1), -0.5, np.float32), r"\[-1, 1\]"),
+    (np.full((5, 28, 28, 1), 200.0, np.float32), "0..255"),
+    (np.zeros((5, 32, 32, 1), np.float32), "MNIST-shaped"),
+])
+def test_bad_images_get_clear_errors(images, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.check_images01(images)
+
+
+def test_too_few_samples_for_a_covariance():
+    with pytest.raises(ValueError, match="at least 129 samples"):
+        metrics.fid(np.zeros((50, 128)), np.zeros((500, 128)))

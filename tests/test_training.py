@@ -1,0 +1,63 @@
+"""Interrupted training resumes at the first unfinished epoch; finished runs load instead of retraining."""
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import config, dcgan, gan, training, vae
+
+
+class InterruptAt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch, self.seen = epoch, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.seen.append(epoch)
+        if epoch == self.epoch:
+            raise KeyboardInterrupt  # what a kernel interrupt looks like inside fit
+
+
+def small_gan(seed):
+    keras.utils.set_random_seed(seed)
+    model = gan.GAN(dcgan.build_generator(16, width=8), dcgan.build_discriminator(width=8), 16, data_range=(-1, 1))
+    model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    return model, {"generator": model.generator, "discriminator": model.discriminator}, images
+
+
+def small_vae(seed):
+    keras.utils.set_random_seed(seed)
+    model = vae.VAE(vae.build_encoder(4, width=8), vae.build_decoder(4, width=8))
+    model.compile(keras.optimizers.Adam(1e-3))
+    images = np.random.default_rng(0).uniform(0, 1, (64, 28, 28, 1)).astype("float32")
+    return model, {"encoder": model.encoder, "decoder": model.decoder}, images
+
+
+@pytest.mark.parametrize("build", [small_gan, small_vae], ids=["gan", "vae"])
+def test_resume_after_interruption_continues_at_the_right_epoch(build, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    monkeypatch.setattr(config, "FAST", False)
+    model, parts, x = build(0)
+    with pytest.raises(KeyboardInterrupt):
+        training.fit_or_load(model, parts, "resume", x, epochs=4, batch_size=32, callbacks=[InterruptAt(2)], verbose=0)
+    model, parts, x = build(1)
+    watcher = InterruptAt(-1)
+    history, folder = training.fit_or_load(model, parts, "resume", x, epochs=4, batch_size=32,
+                                           callbacks=[watcher], verbose=0)
+    assert watcher.seen == [2, 3], "resumed at the first unfinished epoch"
+    assert history["epoch"] == [0, 1, 2, 3] and all(s > 0 for s in history["seconds"])
+    trained = [w.copy() for part in parts.values() for w in part.get_weights()]
+    model, parts, x = build(2)
+    training.fit_or_load(model, parts, "resume", x, epochs=4, batch_size=32, verbose=0)
+    for a, b in zip([w for part in parts.values() for w in part.get_weights()], trained):
+        np.testing.assert_array_equal(a, b)  # loaded, not retrained
+    assert all((folder / f"{name}.weights.h5").exists() for name in parts)
+
+
+def test_time_budget_stops_training_and_evaluates_at_each_mark():
+    model, _, x = small_gan(0)
+    calls = []
+    budget = training.TimeBudget([0.0, 0.0], lambda: calls.append(1) or len(calls), batch_size=32)
+    model.fit(x, batch_size=32, epochs=50, verbose=0, callbacks=[budget])
+    assert [r[2] for r in budget.results] == [1, 2] and budget.results[-1][1] <= 2 * 32

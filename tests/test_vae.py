@@ -1,0 +1,83 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from course_utils import losses, vae
+
+
+def small_vae(latent=4, seed=0, **kwargs):
+    keras.utils.set_random_seed(seed)
+    model = vae.VAE(vae.build_encoder(latent, width=8), vae.build_decoder(latent, width=8), seed=seed, **kwargs)
+    model.compile(keras.optimizers.Adam(3e-3))
+    return model
+
+
+def binary_images(n, seed=0):
+    return (np.random.default_rng(seed).random((n, 28, 28, 1)) < 0.2).astype("float32")
+
+
+def test_encoder_decoder_shapes():
+    encoder, decoder = vae.build_encoder(32), vae.build_decoder(32)
+    mean, log_var = encoder(np.zeros((3, 28, 28, 1), "float32"))
+    assert mean.shape == (3, 32) and log_var.shape == (3, 32)
+    assert decoder(np.zeros((3, 32), "float32")).shape == (3, 28, 28, 1)
+    ref_mean, _ = vae.build_reference_encoder()(np.zeros((2, 28, 28, 1), "float32"))
+    assert ref_mean.shape == (2, 2) and vae.build_reference_decoder()(np.zeros((2, 2))).shape == (2, 28, 28, 1)
+
+
+def test_sampling_has_the_right_moments_and_gradients():
+    layer = vae.Sampling(seed=0)
+    mean = tf.Variable(np.full((200000, 1), 1.5, "float32"))
+    log_var = tf.Variable(np.full((200000, 1), np.log(4.0), "float32"))
+    with tf.GradientTape() as tape:
+        z = layer([mean, log_var])
+        total = tf.reduce_sum(z)
+    assert float(tf.reduce_mean(z)) == pytest.approx(1.5, abs=0.02)
+    assert float(tf.math.reduce_variance(z)) == pytest.approx(4.0, rel=0.02)
+    d_mean, d_log_var = tape.gradient(total, [mean, log_var])
+    np.testing.assert_allclose(d_mean.numpy(), 1.0)                       # dz/dmean = 1
+    eps = (z.numpy() - 1.5) / 2.0
+    np.testing.assert_allclose(d_log_var.numpy(), 0.5 * 2.0 * eps, atol=1e-4)  # dz/dlog_var = sigma eps / 2
+
+
+def expected_loss(model, x, draws=30):
+    return np.mean([model.evaluate(x, batch_size=len(x), verbose=0, return_dict=True)["loss"] for _ in range(draws)])
+
+
+def test_one_train_step_lowers_the_loss_on_a_fixed_batch():
+    model = small_vae(dynamic_binarization=False)
+    x = binary_images(64)
+    before = expected_loss(model, x)
+    model.train_on_batch(x)
+    assert expected_loss(model, x) < before - 1.0
+
+
+def test_kl_metric_is_the_closed_form_of_notebook_02():
+    model = small_vae()
+    x = binary_images(16)
+    logs = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
+    mean, log_var = model.encode(x)
+    assert logs["kl"] == pytest.approx(float(np.mean(losses.gaussian_kl(mean, log_var))), rel=1e-5)
+    assert logs["elbo"] == pytest.approx(-(logs["reconstruction"] + logs["kl"]), rel=1e-6)
+
+
+def test_dynamic_binarization_draws_fresh_binary_pixels_each_step():
+    model = small_vae()
+    model.compile(keras.optimizers.Adam(1e-3), run_eagerly=True)  # eager, so the test can see the batch
+    seen, terms = [], model._terms
+    model._terms = lambda x, training: seen.append(np.asarray(x)) or terms(x, training)
+    grey = np.full((64, 28, 28, 1), 0.5, "float32")
+    model.fit(grey, batch_size=64, epochs=2, verbose=0)
+    assert len(seen) == 2 and set(np.unique(seen[0])) == {0.0, 1.0}
+    assert abs(seen[0].mean() - 0.5) < 0.01 and not np.array_equal(seen[0], seen[1])
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.full((8, 28, 28, 1), 255.0, "float32"), "to_unit"),
+    (np.full((8, 28, 28, 1), -1.0, "float32"), r"\[0, 1\]"),
+    (np.zeros((8, 784), "float32"), "expects"),
+])
+def test_bad_input_gets_a_clear_error(x, message):
+    with pytest.raises(ValueError, match=message):
+        small_vae().fit(x, batch_size=8, epochs=1, verbose=0)
