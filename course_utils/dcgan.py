@@ -14,6 +14,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_utils import gan
+
 IMAGE_SHAPE = (28, 28, 1)
 
 
@@ -24,7 +26,7 @@ def _check(x, expected, where):
     return x
 
 
-def build_generator(latent_dim: int = 64, width: int = 64) -> keras.Model:
+def build_generator(latent_dim: int = 64, width: int = 32) -> keras.Model:
     """z (latent_dim,) -> image (28, 28, 1) in [-1, 1]."""
     z = keras.Input((latent_dim,))
     x = layers.Dense(7 * 7 * 2 * width, use_bias=False)(z)
@@ -36,7 +38,7 @@ def build_generator(latent_dim: int = 64, width: int = 64) -> keras.Model:
     return keras.Model(z, _check(x, IMAGE_SHAPE, "output"), name="generator")
 
 
-def build_discriminator(width: int = 64) -> keras.Model:
+def build_discriminator(width: int = 32) -> keras.Model:
     """image (28, 28, 1) in [-1, 1] -> one logit (D(x) = sigmoid(logit))."""
     image = keras.Input(IMAGE_SHAPE)
     x = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(image))
@@ -66,3 +68,20 @@ def build_reference_discriminator() -> keras.Model:
     x = layers.Dropout(0.3)(layers.LeakyReLU()(layers.Conv2D(64, 5, strides=2, padding="same")(image)))
     x = layers.Dropout(0.3)(layers.LeakyReLU()(layers.Conv2D(128, 5, strides=2, padding="same")(x)))
     return keras.Model(image, layers.Dense(1)(layers.Flatten()(x)), name="reference_discriminator")
+
+
+def make_gan(latent_dim: int = 64, width: int = 32, lr: float = 5e-4, d_lr: float | None = None,
+             generator_loss: str = "nonsaturating", ema_decay: float | None = 0.999, seed: int = 0):
+    """The course DCGAN, compiled: Adam(beta_1=0.5) for both networks (``d_lr`` defaults to ``lr``)."""
+    keras.utils.set_random_seed(seed)
+    model = gan.GAN(build_generator(latent_dim, width), build_discriminator(width), latent_dim,
+                    generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay, seed=seed)
+    model.compile(d_optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    return model
+
+
+def describe(model: keras.Model) -> str:
+    """One line per layer with its output shape, then the parameter count."""
+    lines = [f"  {type(layer).__name__:<20} {str(tuple(layer.output.shape[1:])):>14}" for layer in model.layers]
+    return "\n".join([f"{model.name}:", *lines, f"  parameters: {model.count_params():,}"])

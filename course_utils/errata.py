@@ -262,3 +262,28 @@ ERRATA = [
             "defaults and a larger learning rate (1e-3).",
             "keras.optimizers.Adam(1e-3)."),
 ]
+
+
+def fix_lines(path) -> dict[str, list[int]]:
+    """Map each erratum id to the line numbers of ``path`` whose ``# fixes ...`` comment names it."""
+    import re
+    from pathlib import Path
+
+    found: dict[str, list[int]] = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        comment = line.partition("# fixes")[2]
+        for erratum_id in re.findall(r"\b[MGV]\d+\b", comment):
+            found.setdefault(erratum_id, []).append(number)
+    return found
+
+
+def markdown_table(entries=None) -> str:
+    """The catalogue as a Markdown table (notebook 03)."""
+    rows = ["| id | where | quote | category | what goes wrong | fix |", "|---|---|---|---|---|---|"]
+    for e in entries or ERRATA:
+        quote = e.quote.replace("|", "\\|").replace("\n", " ")
+        if e.translation:
+            quote += f"<br>*“{e.translation}”*"
+        rows.append(f"| {e.id} | {e.where} | `{quote}` | {CATEGORIES[e.category]} | "
+                    f"{e.problem.replace('|', '/')} | {e.fix.replace('|', '/')} |")
+    return "\n".join(rows)

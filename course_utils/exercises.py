@@ -100,3 +100,95 @@ def check_implied_variance(implied_variance) -> bool:
     sse = np.sum((x - x_hat) ** 2, axis=1)
     expected = float(np.mean(sse / (2 * np.mean((x - x_hat) ** 2, axis=1) / kl_weight)))
     return checks.check_function("implied_variance", implied_variance, (d, kl_weight), expected)
+
+
+# --- 04_dcgan_mnist ------------------------------------------------------------
+
+def check_convt_output_size(convt_output_size) -> bool:
+    """``convt_output_size(n, kernel, stride, padding)`` for Conv2DTranspose, checked against Keras itself."""
+    import keras
+
+    cases = [(7, 4, 2, "same"), (14, 5, 2, "same"), (4, 4, 2, "valid"), (7, 3, 1, "valid"), (5, 5, 3, "valid")]
+    expected = [keras.layers.Conv2DTranspose(1, k, strides=s, padding=p).compute_output_shape((None, n, n, 1))[1]
+                for n, k, s, p in cases]
+    all_cases = lambda: [convt_output_size(*case) for case in cases]  # noqa: E731
+    return checks.check_function("convt_output_size", lambda: None if None in all_cases() else all_cases(), (),
+                                 expected, rtol=0)
+
+
+def check_d_loss_from_probs(d_loss_from_probs) -> bool:
+    rng = np.random.default_rng(2)
+    real_logits, fake_logits = rng.normal(size=20) * 2, rng.normal(size=20) * 2
+    sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    expected = float(losses.discriminator_loss(real_logits, fake_logits))
+    return checks.check_function("d_loss_from_probs", d_loss_from_probs,
+                                 (sigmoid(real_logits), sigmoid(fake_logits)), expected, rtol=1e-6)
+
+
+def check_ema_update(ema_update) -> bool:
+    """One step of an exponential moving average of weights: decay * average + (1 - decay) * new."""
+    average, new = np.array([1.0, 2.0, -3.0]), np.array([0.0, 4.0, 1.0])
+    return checks.check_function("ema_update", ema_update, (average, new, 0.9), np.array([0.9, 2.2, -2.6]))
+
+
+def check_dense_params(dense_params) -> bool:
+    import keras
+
+    layer = keras.layers.Dense(7 * 7 * 64, use_bias=False)
+    layer.build((None, 64))
+    return checks.check_function("dense_params", dense_params, (64, 7 * 7 * 64, False), layer.count_params(), 0)
+
+
+# --- 05_vae_mnist ----------------------------------------------------------------
+
+def check_bernoulli_nll(bernoulli_nll) -> bool:
+    """``bernoulli_nll(x, p)``: -log p(x) in nats per image for binary pixels x and probabilities p."""
+    rng = np.random.default_rng(3)
+    x = (rng.random((4, 28, 28, 1)) < 0.3).astype(np.float64)
+    logits = rng.normal(size=x.shape) * 3
+    expected = -np.asarray(losses.bernoulli_log_likelihood(x, logits))
+    return checks.check_function("bernoulli_nll", bernoulli_nll, (x, 1 / (1 + np.exp(-logits))), expected, 1e-6)
+
+
+def check_gaussian_grid(gaussian_grid) -> bool:
+    """``gaussian_grid(n)``: n latent values at the quantiles (i + 0.5) / n of N(0, 1)."""
+    from statistics import NormalDist
+
+    expected = np.array([NormalDist().inv_cdf((i + 0.5) / 7) for i in range(7)])
+    return checks.check_function("gaussian_grid", gaussian_grid, (7,), expected, rtol=1e-9)
+
+
+def check_slerp(slerp) -> bool:
+    """``slerp(z0, z1, t)``: spherical interpolation, which keeps the norm typical of a Gaussian latent."""
+    z0, z1 = np.array([1.0, 0.0, 0.0]), np.array([0.0, 2.0, 0.0])
+    omega = np.pi / 2
+    t = 0.25
+    expected = (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+    return checks.check_function("slerp", slerp, (z0, z1, t), expected, rtol=1e-9)
+
+
+def check_bits_per_dim(bits_per_dim) -> bool:
+    """``bits_per_dim(nll_nats)`` for 28x28 images: nats -> bits, per pixel."""
+    return checks.check_function("bits_per_dim", bits_per_dim, (86.0,), 86.0 / (784 * np.log(2)), rtol=1e-9)
+
+
+# --- 03_article_errata -------------------------------------------------------------
+
+def check_denormalise_pair(article_denormalise, fixed_denormalise) -> bool:
+    img = np.linspace(-1, 1, 9)
+    article_ok = checks.check_function("article_denormalise", article_denormalise, (img,), (img * 0.5 + 1) * 255)
+    fixed_ok = checks.check_function("fixed_denormalise", fixed_denormalise, (img,),
+                                     data.from_tanh(img).astype(np.float64), rtol=1e-2)
+    return article_ok and fixed_ok
+
+
+def check_sampling_pair(article_sampling, reparameterized_sampling) -> bool:
+    mean, log_var, eps = np.array([0.5, -2.0]), np.array([0.0, np.log(4.0)]), np.array([1.0, -0.5])
+    article_ok = checks.check_function("article_sampling", article_sampling, (mean, log_var), np.array([0.5, -4.0]))
+    fixed_ok = checks.check_function("reparameterized_sampling", reparameterized_sampling, (mean, log_var, eps),
+                                     np.array([1.5, -3.0]))
+    return article_ok and fixed_ok
+
+
+def check_steps_to_epochs(steps_to_epochs) -> bool:
+    return checks.check_function("steps_to_epochs", steps_to_epochs, (100000, 128, 60000), 100000 * 128 / 60000)

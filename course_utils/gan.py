@@ -34,13 +34,21 @@ class GAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  generator_loss: str = "nonsaturating", data_range: tuple[float, float] | None = None,
-                 seed: int = 0, **kwargs):
+                 ema_decay: float | None = None, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {sorted(GENERATOR_LOSSES)}, got {generator_loss!r}")
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim = latent_dim
         self.data_range = data_range
+        # An exponential moving average of the generator's weights (and BatchNorm statistics):
+        # it smooths out the oscillation of adversarial training and usually gives better samples.
+        self.ema_decay = ema_decay
+        self.generator_ema = None
+        if ema_decay is not None:
+            self.generator_ema = keras.models.clone_model(generator)
+            self.generator_ema.set_weights(generator.get_weights())
+            self.generator_ema.trainable = False
         self.generator_loss = GENERATOR_LOSSES[generator_loss]
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
@@ -68,6 +76,11 @@ class GAN(keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator to sample from: the averaged one when ``ema_decay`` is set."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
     def sample_latent(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.noise)
 
@@ -92,6 +105,9 @@ class GAN(keras.Model):
             scaled = g_loss / replicas
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
+        if self.generator_ema is not None:
+            for average, current in zip(self.generator_ema.weights, self.generator.weights):
+                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
                             ("d_real", ops.mean(ops.sigmoid(real_logits))),
@@ -119,6 +135,6 @@ class Snapshots(keras.callbacks.Callback):
             self.samples = list(np.load(self.path))
 
     def on_epoch_end(self, epoch, logs=None):
-        self.samples.append(keras.ops.convert_to_numpy(self.model.generator(self.latent, training=False)))
+        self.samples.append(keras.ops.convert_to_numpy(self.model.sampler(self.latent, training=False)))
         if self.path is not None:
             np.save(self.path, np.stack(self.samples))

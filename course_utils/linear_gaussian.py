@@ -30,6 +30,20 @@ class LinearGaussian:
         rng = np.random.default_rng(seed)
         return cls(rng.normal(size=(d, k)), rng.normal(size=d), noise_var)
 
+    @classmethod
+    def with_diagonal_posterior(cls, d: int = 6, scales=(2.0, 0.7), noise_var: float = 0.3,
+                                seed: int = 0) -> LinearGaussian:
+        """Orthogonal columns make W^T W, hence the posterior covariance, diagonal: then a
+        diagonal Gaussian q -- a VAE encoder's family -- can equal the true posterior."""
+        rng = np.random.default_rng(seed)
+        q, _ = np.linalg.qr(rng.normal(size=(d, len(scales))))
+        return cls(q * np.asarray(scales), rng.normal(size=d), noise_var)
+
+    def diagonal_posterior(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, log_var) of the posterior's diagonal, shaped like a VAE encoder's output."""
+        mean, cov = self.posterior(x)
+        return mean, np.log(np.broadcast_to(np.diag(cov), mean.shape))
+
     @property
     def d(self) -> int:
         return self.W.shape[0]

@@ -21,8 +21,12 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 def _same_shape(what: str, a, b) -> None:
-    if tuple(ops.shape(a)) != tuple(ops.shape(b)):
-        raise ValueError(f"{what}: shapes {tuple(ops.shape(a))} and {tuple(ops.shape(b))} must match")
+    """Compare static shapes; an unknown dimension (None, inside a traced graph) matches anything."""
+    shape_a, shape_b = tuple(np.shape(a) if not hasattr(a, "shape") else a.shape), tuple(
+        np.shape(b) if not hasattr(b, "shape") else b.shape)
+    if len(shape_a) != len(shape_b) or any(x is not None and y is not None and x != y
+                                           for x, y in zip(shape_a, shape_b)):
+        raise ValueError(f"{what}: shapes {shape_a} and {shape_b} must match")
 
 
 def _as_float(*arrays):

@@ -50,11 +50,12 @@ def read_history(folder: Path) -> dict[str, list[float]]:
 
 
 def fit_or_load(model: keras.Model, parts: dict[str, keras.Model], name: str, x, *, epochs: int,
-                batch_size: int, callbacks=(), verbose: int = 2) -> tuple[dict[str, list[float]], Path]:
+                batch_size: int, callbacks=(), verbose: int = 2, **fit_options) -> tuple[dict[str, list[float]], Path]:
     """Train ``model`` on ``x`` (or load the finished run); return (per-epoch history, run folder).
 
     ``parts`` names the sub-models whose weights make up the result, e.g.
     ``{"generator": g, "discriminator": d}``; each is saved as ``<part>.weights.h5``.
+    ``fit_options`` go to ``model.fit`` (e.g. ``validation_data``).
     """
     folder = run_dir(name)
     finished = {part: folder / f"{part}.weights.h5" for part in parts}
@@ -67,7 +68,7 @@ def fit_or_load(model: keras.Model, parts: dict[str, keras.Model], name: str, x,
     if not (folder / "backup").exists():  # a fresh start: drop logs of a run whose checkpoint is gone
         for stale in [history_file, *folder.glob("*.npy")]:
             stale.unlink(missing_ok=True)
-    model.fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=[
+    model.fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose, **fit_options, callbacks=[
         EpochTimer(), *callbacks,
         keras.callbacks.CSVLogger(str(history_file), append=True),
         keras.callbacks.BackupAndRestore(str(folder / "backup")),
@@ -102,3 +103,11 @@ class TimeBudget(keras.callbacks.Callback):
             if not self.marks:
                 self.model.stop_training = True
         self.last = time.perf_counter()
+
+
+def repeating_batches(x, batch_size: int, seed: int = 0):
+    """An endless, shuffled stream of batches of ``x`` (a tf.data pipeline) for ``fit(steps_per_epoch=...)``."""
+    import tensorflow as tf
+
+    return (tf.data.Dataset.from_tensor_slices(x).shuffle(min(len(x), 10000), seed=seed).repeat()
+            .batch(batch_size, drop_remainder=True).prefetch(2))

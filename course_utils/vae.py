@@ -38,7 +38,7 @@ class Sampling(layers.Layer):
         return mean + ops.exp(0.5 * log_var) * eps
 
 
-def build_encoder(latent_dim: int = 32, width: int = 32) -> keras.Model:
+def build_encoder(latent_dim: int = 32, width: int = 16) -> keras.Model:
     x_in = keras.Input(IMAGE_SHAPE)
     x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(x_in)       # 14x14
     x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(x)      # 7x7
@@ -47,7 +47,7 @@ def build_encoder(latent_dim: int = 32, width: int = 32) -> keras.Model:
                        name="encoder")
 
 
-def build_decoder(latent_dim: int = 32, width: int = 32) -> keras.Model:
+def build_decoder(latent_dim: int = 32, width: int = 16) -> keras.Model:
     z = keras.Input((latent_dim,))
     x = layers.Dense(256, activation="relu")(z)
     x = layers.Dense(7 * 7 * 2 * width, activation="relu")(x)

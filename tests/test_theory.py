@@ -64,3 +64,16 @@ def test_pathwise_and_score_function_agree_in_mean_pathwise_has_lower_variance()
     assert score.mean() == pytest.approx(2 * mu, abs=4 * score.std() / 300)
     assert path.var() == pytest.approx(4 * sigma**2, rel=0.02)  # Var[2(mu + sigma eps)]
     assert score.var() > 5 * path.var()
+
+
+def test_gaussian_grid_and_slerp():
+    from course_utils import latent
+
+    grid = latent.gaussian_grid(5)
+    assert grid[2] == pytest.approx(0.0) and grid[0] == pytest.approx(-grid[-1])
+    assert grid[-1] == pytest.approx(1.2816, abs=1e-4)  # the 0.9 quantile
+    z0, z1 = np.array([3.0, 0.0]), np.array([0.0, 3.0])
+    path = latent.interpolate(z0, z1, 5)
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 3.0, rtol=1e-6)  # stays on the sphere
+    np.testing.assert_allclose(path[[0, -1]], [z0, z1], atol=1e-6)
+    assert np.linalg.norm(latent.interpolate(z0, z1, 5, spherical=False)[2]) < 3.0  # the straight line dips

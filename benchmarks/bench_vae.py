@@ -1,0 +1,60 @@
+"""Benchmark: the course VAE against the TensorFlow CVAE tutorial's design, same wall-clock budget.
+
+Protocol (issue 7): dynamically binarized MNIST for training, the test set binarized once
+(seed 0); at fixed time marks, the test ELBO (all 10,000 test images) and the
+importance-weighted NLL with K=1000 on the first 1,000 test images, in nats.
+Target (2-core CPU): course NLL <= 87 nats after 10 minutes.
+Run: make bench   (or python benchmarks/bench_vae.py --minutes 10)
+"""
+
+import argparse
+
+import keras
+
+from course_utils import data, metrics, training, vae
+
+K, N_NLL = 1000, 1000
+
+
+def contestants():
+    """name -> (encoder, decoder, batch size, learning rate): the tutorial's settings as published."""
+    return {
+        "course VAE": (vae.build_encoder(32), vae.build_decoder(32), 128, 1e-3),
+        "TF tutorial": (vae.build_reference_encoder(2), vae.build_reference_decoder(2), 32, 1e-4),
+    }
+
+
+def run(name, encoder, decoder, batch_size, lr, x01, test_binary, marks, seed=0):
+    keras.utils.set_random_seed(seed)
+    model = vae.VAE(encoder, decoder, seed=seed)
+    model.compile(keras.optimizers.Adam(lr))
+
+    def score():
+        elbo = model.evaluate(test_binary, batch_size=1000, verbose=0, return_dict=True)["elbo"]
+        nll = -metrics.iw_log_likelihood(model.encode, model.decode, test_binary[:N_NLL], k=K).mean()
+        return elbo, nll
+
+    budget = training.TimeBudget(marks, score, batch_size)
+    model.fit(x01, batch_size=batch_size, epochs=1000, verbose=0, callbacks=[budget], shuffle=True)
+    for seconds, images, (elbo, nll) in budget.results:
+        print(f"  {name:<12} {seconds / 60:5.1f} min  {images / seconds:6.0f} img/s  "
+              f"test ELBO {elbo:8.2f}  NLL (K={K}) {nll:7.2f}", flush=True)
+    return budget.results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=10.0, help="training budget per model")
+    args = parser.parse_args()
+    marks = [m * 60 for m in (1, 2, 5, 10) if m <= args.minutes]
+    mnist = data.load_mnist(verbose=False)
+    x01 = data.to_unit(mnist.x_train)
+    test_binary = data.binarize(data.to_unit(mnist.x_test), seed=0)
+    print(f"## VAE ({args.minutes:g} min per model; nats; NLL on the first {N_NLL} binarized test images)")
+    results = {name: run(name, *spec, x01, test_binary, marks) for name, spec in contestants().items()}
+    nll = results["course VAE"][-1][2][1]
+    print(f"course VAE NLL after {results['course VAE'][-1][0] / 60:g} min: {nll:.2f} nats (target <= 87)")
+
+
+if __name__ == "__main__":
+    main()
