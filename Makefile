@@ -2,9 +2,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# a Colab-like environment (issue 9): Python 3.12 and Colab's package versions
+COLAB_VENV ?= .venv-colab
+COLAB_PYTHON ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12)),python3.12)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test data course readme setup clean bench classifier
+.PHONY: lab test data course badges setup clean test-colab weights bench classifier
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +27,18 @@ test: data  ## lint, unit tests and every notebook, in fast mode
 	$(BIN)/ruff check .
 	COURSE_FAST=1 $(BIN)/pytest tests notebooks $(NBVAL)
 
+$(COLAB_VENV)/bin/.colab-installed: tests/colab-requirements.txt pyproject.toml
+	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r tests/colab-requirements.txt
+	touch $@
+
+test-colab: data $(COLAB_VENV)/bin/.colab-installed  ## every notebook in fast mode with Colab's Python and versions
+	# as the Colab setup cell does: a regular (not editable) install of this checkout, without dependencies
+	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
+	$(COLAB_VENV)/bin/python -m pip check
+	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_FAST=1 $(COLAB_VENV)/bin/pytest tests/test_colab.py tests/test_comparison.py notebooks $(NBVAL)
+
 course: data  ## execute every notebook in full mode, refreshing outputs and figures/
 	for nb in notebooks/[0-9]*.ipynb; do \
 	  echo "== $$nb"; \
@@ -34,10 +49,13 @@ course: data  ## execute every notebook in full mode, refreshing outputs and fig
 bench: data  ## the performance table (speed and quality targets), on this machine
 	for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
 
+weights: data  ## retrain the shipped DCGAN and VAE weights, 3 seeds each (about an hour on 2 cores)
+	COURSE_FAST=0 $(BIN)/python -m course_utils.pretrained
+
 classifier: data  ## retrain the metrics classifier from its seed (about 15 minutes on 2 cores)
 	$(BIN)/python -m course_utils.classifier
 
-readme:  ## regenerate the README's notebook map and Colab badges
+badges:  ## regenerate the README's notebook map, the Colab badges and every notebook's setup cell
 	$(BIN)/python -m course_utils.contents
 
 clean:

@@ -4,17 +4,22 @@ The notebooks in ``notebooks/`` teach; the reusable, tested logic they import
 lives here, one idea per module:
 
 - ``config``          fast mode and where the course keeps its files
-- ``contents``        the notebook map and the repository URL (Colab badges)
+- ``contents``, ``colab``  the notebook map, the repository URL (badges) and the Colab set-up
 - ``data``            MNIST, cached and verified, plus scalings
 - ``losses``          GAN and VAE losses and log-densities
-- ``gan``             the GAN as a ``keras.Model`` with its own ``train_step``
+- ``gan``, ``dcgan``  the GAN as a ``keras.Model`` with its own ``train_step``; the DCGAN networks
+- ``vae``             the convolutional VAE as a ``keras.Model``
+- ``training``        resumable runs, time budgets; ``pretrained`` the shipped weights
+- ``metrics``, ``classifier``  MNIST-FID, KID, precision/recall, coverage, likelihood
+- ``latent``, ``explorer``  latent grids and interpolation; the ipywidgets latent explorer
 - ``gan_theory``, ``toy2d``, ``linear_gaussian``, ``estimators``  the maths of notebooks 01-02
+- ``errata``, ``reproductions``, ``listings``  the article's defects, reproduced and fixed
 - ``plots``, ``envinfo``, ``checks``, ``exercises``  figures, environment report, exercise checks
 """
 
 import os as _os
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def _start_tensorflow_quietly() -> None:

@@ -14,7 +14,10 @@ FAST: bool = os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true",
 """True when ``COURSE_FAST`` is set to 1/true/yes/on."""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FIGURES_DIR = REPO_ROOT / "figures"
+"""The course checkout -- when the package is used from one (``pip install -e .``)."""
+IN_CHECKOUT = (REPO_ROOT / "notebooks").is_dir()
+FIGURES_DIR = REPO_ROOT / "figures" if IN_CHECKOUT else Path.cwd() / "figures"
+"""Where ``plots.save`` writes: the repository's ``figures/``, or ``./figures`` when installed (e.g. on Colab)."""
 
 
 def pick(full, fast):

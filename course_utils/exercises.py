@@ -192,3 +192,28 @@ def check_sampling_pair(article_sampling, reparameterized_sampling) -> bool:
 
 def check_steps_to_epochs(steps_to_epochs) -> bool:
     return checks.check_function("steps_to_epochs", steps_to_epochs, (100000, 128, 60000), 100000 * 128 / 60000)
+
+
+# --- 06_gan_vs_vae -------------------------------------------------------------
+
+def check_frechet_1d(frechet_1d) -> bool:
+    """``frechet_1d(m1, s1, m2, s2)``: Fréchet distance between N(m1, s1²) and N(m2, s2²)."""
+    from course_utils import metrics
+
+    args = (0.5, 2.0, -1.0, 0.5)
+    expected = metrics.frechet_distance(np.array([0.5]), np.array([[4.0]]), np.array([-1.0]), np.array([[0.25]]))
+    return checks.check_function("frechet_1d", frechet_1d, args, expected, rtol=1e-6)
+
+
+def check_sharpness(sharpness, mnist: data.Mnist) -> bool:
+    """``sharpness(x01)``: mean absolute difference of horizontally and vertically adjacent pixels."""
+    from course_utils import metrics
+
+    x01 = data.to_unit(mnist.x_test[:200])
+    return checks.check_function("sharpness", sharpness, (x01,), metrics.sharpness(x01), rtol=1e-5)
+
+
+def check_lerp_midpoint_norm(lerp_midpoint_norm) -> bool:
+    """``lerp_midpoint_norm(d)``: expected norm of (z0 + z1) / 2 for independent z0, z1 ~ N(0, I_d), large d."""
+    d = np.array([2.0, 64.0, 1024.0])
+    return checks.check_function("lerp_midpoint_norm", lerp_midpoint_norm, (d,), np.sqrt(d / 2), rtol=1e-6)

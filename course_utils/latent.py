@@ -37,3 +37,18 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, spherical: bool = Tr
     ts = np.linspace(0.0, 1.0, steps)
     path = [slerp(z0, z1, t) if spherical else (1 - t) * z0 + t * z1 for t in ts]
     return np.array(path, dtype=np.float32)
+
+
+def codes_by_digit(latents: np.ndarray, decoded01: np.ndarray) -> dict[int, np.ndarray]:
+    """digit -> the latent whose decoded image the course's classifier is surest shows that digit.
+
+    ``decoded01`` are the images of ``latents`` in [0, 1].  For a GAN, pass random latents and
+    their samples; for a VAE, encoder means of test digits and their reconstructions.
+    Digits the classifier finds in none of the images are left out.
+    """
+    from course_utils import classifier
+
+    _, probabilities = classifier.features_and_probabilities(decoded01)
+    labels = probabilities.argmax(1)
+    return {int(d): np.asarray(latents[np.flatnonzero(labels == d)[probabilities[labels == d, d].argmax()]])
+            for d in np.unique(labels)}

@@ -145,3 +145,11 @@ class VAE(keras.Model):
 
     def decode(self, z):
         return self.decoder(z, training=False)
+
+
+def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 1e-3, beta: float = 1.0, seed: int = 0) -> VAE:
+    """The course VAE, compiled with Adam (the settings of notebook 05)."""
+    keras.utils.set_random_seed(seed)
+    model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta, seed=seed)
+    model.compile(keras.optimizers.Adam(lr))
+    return model
