@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # a Colab-like environment (issue 9): Python 3.12 and Colab's package versions
 COLAB_VENV ?= .venv-colab
-COLAB_PYTHON ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12)),python3.12)
+PYENV_ROOT ?= $(HOME)/.pyenv
+COLAB_PYTHON ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12)),python3.12)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: lab test data course badges setup clean test-colab weights bench classifier
