@@ -18,22 +18,26 @@ from course_utils import classifier, data, dcgan, gan, metrics, training
 N_EVAL = 5000
 
 
-def contestants():
-    """name -> (generator, discriminator, latent_dim, batch size, learning rate): the tutorial's settings."""
-    return {
-        "course DCGAN": (dcgan.build_generator(), dcgan.build_discriminator(), 64, 64, 5e-4),
-        "TF tutorial": (dcgan.build_reference_generator(), dcgan.build_reference_discriminator(), 100, 256, 1e-4),
-    }
-
-
-def run(name, generator, discriminator, latent_dim, batch_size, lr, x, real_features, marks, seed=0):
+def tutorial_gan(seed: int) -> gan.GAN:
+    """The TensorFlow DCGAN tutorial as published: its networks, latent 100, Adam(1e-4) with default betas."""
     keras.utils.set_random_seed(seed)
-    model = gan.GAN(generator, discriminator, latent_dim, data_range=(-1, 1), seed=seed)
-    model.compile(keras.optimizers.Adam(lr, beta_1=0.5), keras.optimizers.Adam(lr, beta_1=0.5))
-    z = np.random.default_rng(seed).normal(size=(N_EVAL, latent_dim)).astype("float32")
+    model = gan.GAN(dcgan.build_reference_generator(), dcgan.build_reference_discriminator(), 100,
+                    data_range=(-1, 1), seed=seed)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-4), g_optimizer=keras.optimizers.Adam(1e-4))
+    return model
 
-    def score():
-        samples = (generator.predict(z, batch_size=1000, verbose=0) + 1) / 2
+
+def contestants():
+    """name -> (model factory, batch size): the course default (notebook 04) and the tutorial's settings."""
+    return {"course DCGAN": (lambda seed: dcgan.make_gan(seed=seed), 64), "TF tutorial": (tutorial_gan, 256)}
+
+
+def run(name, make_model, batch_size, x, real_features, marks, seed=0):
+    model = make_model(seed)
+    z = np.random.default_rng(seed).normal(size=(N_EVAL, model.latent_dim)).astype("float32")
+
+    def score():  # the EMA generator where the model keeps one (the course default), as in notebook 04
+        samples = (model.sampler.predict(z, batch_size=1000, verbose=0) + 1) / 2
         return metrics.fid(real_features, classifier.features_and_probabilities(samples)[0])
 
     budget = training.TimeBudget(marks, score, batch_size)
