@@ -8,7 +8,7 @@ PYENV_ROOT ?= $(HOME)/.pyenv
 COLAB_PYTHON ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12)),python3.12)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test data course badges setup clean test-colab weights bench classifier
+.PHONY: lab test data course badges setup clean test-colab weights weights-check bench classifier
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,8 +50,12 @@ course: data  ## execute every notebook in full mode, refreshing outputs and fig
 bench: data  ## the performance table (speed and quality targets), on this machine
 	for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
 
-weights: data  ## retrain the shipped DCGAN and VAE weights, 3 seeds each (about an hour on 2 cores)
+weights: data  ## retrain the shipped DCGAN and VAE weights, 3 seeds each (about 40 minutes on 2 cores)
 	COURSE_FAST=0 $(BIN)/python -m course_utils.pretrained
+
+weights-check: data  ## retrain seed 1 of each model from scratch and compare with the shipped scores (~15 min)
+	rm -rf test-output/weights-check && mkdir -p test-output/weights-check
+	COURSE_FAST=0 COURSE_CACHE=$(CURDIR)/test-output/weights-check $(BIN)/python -m course_utils.pretrained --check --seeds 1
 
 classifier: data  ## retrain the metrics classifier from its seed (about 15 minutes on 2 cores)
 	$(BIN)/python -m course_utils.classifier

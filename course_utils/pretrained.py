@@ -13,8 +13,8 @@ Notebook 06 uses a learner's own full-mode runs from notebooks 04/05 instead, wh
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,38 +123,40 @@ def _scores(samples01, test01, history) -> dict:
             "precision": scores.precision, "recall": scores.recall, "classes_present": scores.classes_present}
 
 
-def _score_dcgan(seed: int, x_tanh, test01, rng) -> dict:
+def _score_dcgan(seed: int, x_tanh, test01, rng, save: bool) -> dict:
     generator, history = _train_dcgan(seed, x_tanh)
     z = rng.normal(size=(N_SCORE, generator.input_shape[-1])).astype("float32")
     samples = data.from_tanh(keras.ops.convert_to_numpy(generator.predict(z, batch_size=1000, verbose=0)))
-    generator.save_weights(_weights("dcgan", seed, "generator"))
+    if save:
+        generator.save_weights(_weights("dcgan", seed, "generator"))
     return {"model": "dcgan", "seed": seed, **DCGAN_FIT, **_scores(samples, test01, history)}
 
 
-def _score_vae(seed: int, x01, test01, test_binary, rng) -> dict:
+def _score_vae(seed: int, x01, test01, test_binary, rng, save: bool) -> dict:
     model, history = _train_vae(seed, x01, test_binary)
     z = rng.normal(size=(N_SCORE, model.decoder.input_shape[-1])).astype("float32")
     means = keras.ops.convert_to_numpy(keras.ops.sigmoid(model.decoder.predict(z, batch_size=1000, verbose=0)))
     elbo = model.evaluate(test_binary, batch_size=1000, verbose=0, return_dict=True)["elbo"]
     nll = -metrics.iw_log_likelihood(model.encode, model.decode, test_binary[:N_NLL], k=K_NLL).mean()
-    model.encoder.save_weights(_weights("vae", seed, "encoder"))
-    model.decoder.save_weights(_weights("vae", seed, "decoder"))
+    if save:
+        model.encoder.save_weights(_weights("vae", seed, "encoder"))
+        model.decoder.save_weights(_weights("vae", seed, "decoder"))
     return {"model": "vae", "seed": seed, **VAE_FIT, **_scores(means, test01, history),
             "test_elbo": elbo, "nll": float(nll), "nll_k": K_NLL, "nll_images": N_NLL}
 
 
-def make_weights(models=("dcgan", "vae")) -> dict[str, dict]:
-    """Train, score and save every shipped run of ``models``; returns run name -> entry for the manifest."""
+def make_weights(models=("dcgan", "vae"), seeds=SEEDS, save: bool = True) -> dict[str, dict]:
+    """Train, score and (with ``save``) ship the runs of ``models`` and ``seeds``; returns run name -> entry."""
     mnist = data.load_mnist()
     x01, test01 = data.to_unit(mnist.x_train), data.to_unit(mnist.x_test)
     test_binary = data.binarize(test01, seed=0)
     rng = np.random.default_rng(0)
     runs = {}
-    for seed in SEEDS:
+    for seed in seeds:
         if "dcgan" in models:
-            runs[f"dcgan-seed{seed}"] = _score_dcgan(seed, data.to_tanh(mnist.x_train), test01, rng)
+            runs[f"dcgan-seed{seed}"] = _score_dcgan(seed, data.to_tanh(mnist.x_train), test01, rng, save)
         if "vae" in models:
-            runs[f"vae-seed{seed}"] = _score_vae(seed, x01, test01, test_binary, rng)
+            runs[f"vae-seed{seed}"] = _score_vae(seed, x01, test01, test_binary, rng, save)
         print(f"seed {seed}:", {name: round(run["fid"], 2) for name, run in runs.items()}, flush=True)
     return runs
 
@@ -169,15 +171,25 @@ def compare(old: dict, new: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # `make weights` (python -m course_utils.pretrained [dcgan] [vae])
+def main(argv=None) -> None:
+    """``make weights``; with ``--check``, retrain and compare with the shipped scores without replacing them."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.pretrained", description=main.__doc__)
+    parser.add_argument("models", nargs="*", choices=["dcgan", "vae"], default=["dcgan", "vae"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--check", action="store_true",
+                        help="train into the cache (COURSE_CACHE=an empty folder for a fresh run) and only compare")
+    args = parser.parse_args(argv)
     if config.FAST:
         raise SystemExit("`make weights` trains the shipped models: unset COURSE_FAST.")
-    chosen = tuple(sys.argv[1:]) or ("dcgan", "vae")
     previous = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {"runs": {}}
-    WEIGHTS_DIR.mkdir(exist_ok=True)
-    new_runs = make_weights(chosen)
-    MANIFEST.write_text(json.dumps({
-        "scored_samples": N_SCORE, "reference": "MNIST test set (10,000 images)",
-        "runs": {**previous["runs"], **new_runs}}, indent=1, sort_keys=True) + "\n")
+    new_runs = make_weights(tuple(args.models), args.seeds, save=not args.check)
     print(compare(previous, new_runs))
-    print(f"updated {MANIFEST} and the weights in {WEIGHTS_DIR}")
+    if not args.check:
+        MANIFEST.write_text(json.dumps({
+            "scored_samples": N_SCORE, "reference": "MNIST test set (10,000 images)",
+            "runs": {**previous["runs"], **new_runs}}, indent=1, sort_keys=True) + "\n")
+        print(f"updated {MANIFEST} and the weights in {WEIGHTS_DIR}")
+
+
+if __name__ == "__main__":
+    main()
