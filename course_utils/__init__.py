@@ -12,6 +12,7 @@ lives here, one idea per module:
 - ``training``        resumable runs, time budgets; ``pretrained`` the shipped weights
 - ``metrics``, ``classifier``  MNIST-FID, KID, precision/recall, coverage, likelihood
 - ``latent``, ``explorer``  latent grids and interpolation; the ipywidgets latent explorer
+- ``comparison``, ``inversion``  notebook 06's side-by-side table; GAN inversion by latent optimisation
 - ``gan_theory``, ``toy2d``, ``linear_gaussian``, ``estimators``  the maths of notebooks 01-02
 - ``errata``, ``reproductions``, ``listings``  the article's defects, reproduced and fixed
 - ``plots``, ``envinfo``, ``checks``, ``exercises``  figures, environment report, exercise checks
