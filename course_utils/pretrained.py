@@ -174,7 +174,7 @@ def compare(old: dict, new: dict) -> str:
 def main(argv=None) -> None:
     """``make weights``; with ``--check``, retrain and compare with the shipped scores without replacing them."""
     parser = argparse.ArgumentParser(prog="python -m course_utils.pretrained", description=main.__doc__)
-    parser.add_argument("models", nargs="*", choices=["dcgan", "vae"], default=["dcgan", "vae"])
+    parser.add_argument("models", nargs="*", help="dcgan and/or vae (default: both)")
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--check", action="store_true",
                         help="train into the cache (COURSE_CACHE=an empty folder for a fresh run) and only compare")
@@ -182,7 +182,10 @@ def main(argv=None) -> None:
     if config.FAST:
         raise SystemExit("`make weights` trains the shipped models: unset COURSE_FAST.")
     previous = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {"runs": {}}
-    new_runs = make_weights(tuple(args.models), args.seeds, save=not args.check)
+    models = tuple(args.models) or ("dcgan", "vae")
+    if not set(models) <= {"dcgan", "vae"}:
+        parser.error(f"models must be dcgan and/or vae, got {' '.join(models)}")
+    new_runs = make_weights(models, args.seeds, save=not args.check)
     print(compare(previous, new_runs))
     if not args.check:
         MANIFEST.write_text(json.dumps({

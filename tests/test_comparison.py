@@ -127,3 +127,21 @@ def test_own_full_runs_are_used_instead(monkeypatch, tmp_path, capsys):
     (run,) = pretrained.load_dcgans()
     assert run.label == "your run" and run.train_seconds == 60.0
     assert "your own run from notebook 04" in capsys.readouterr().out
+
+
+def test_make_weights_command_line(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(pretrained, "MANIFEST", tmp_path / "pretrained.json")
+
+    def fake_make_weights(models, seeds, save):
+        calls.append((models, seeds, save))
+        return {}
+
+    monkeypatch.setattr(pretrained, "make_weights", fake_make_weights)
+    monkeypatch.setattr(pretrained.config, "FAST", False)
+    pretrained.main(["--check", "--seeds", "1"])
+    assert not (tmp_path / "pretrained.json").exists(), "--check never writes"
+    pretrained.main(["vae"])
+    assert calls[0] == (("dcgan", "vae"), [1], False)
+    assert calls[1][0] == ("vae",) and calls[1][2] is True
+    assert (tmp_path / "pretrained.json").exists()
