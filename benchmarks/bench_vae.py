@@ -11,7 +11,7 @@ import argparse
 
 import keras
 
-from course_utils import data, metrics, training, vae
+from course_utils import data, metrics, pretrained, training, vae
 
 K, N_NLL = 1000, 1000
 
@@ -26,7 +26,8 @@ def tutorial_vae(seed: int) -> vae.VAE:
 
 def contestants():
     """name -> (model factory, batch size): the course default (notebook 05) and the tutorial's settings."""
-    return {"course VAE": (lambda seed: vae.make_vae(seed=seed), 128), "TF tutorial": (tutorial_vae, 32)}
+    course_batch = pretrained.VAE_FIT["batch_size"]
+    return {"course VAE": (lambda seed: vae.make_vae(seed=seed), course_batch), "TF tutorial": (tutorial_vae, 32)}
 
 
 def run(name, make_model, batch_size, x01, test_binary, marks, seed=0):

@@ -27,7 +27,7 @@ SEEDS = (0, 1, 2)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MANIFEST = WEIGHTS_DIR / "pretrained.json"
 DCGAN_FIT = {"batch_size": 64, "epochs": 10}   # notebook 04
-VAE_FIT = {"batch_size": 128, "epochs": 6}     # notebook 05
+VAE_FIT = {"batch_size": 64, "epochs": 10}     # notebook 05
 N_SCORE, K_NLL, N_NLL = 10000, 1000, 500       # samples scored; importance samples and test images for the NLL
 OWN_RUNS = {"dcgan": "dcgan", "vae": "vae"}    # the run names notebooks 04 and 05 use (seed 0)
 

@@ -38,22 +38,24 @@ class Sampling(layers.Layer):
         return mean + ops.exp(0.5 * log_var) * eps
 
 
-def build_encoder(latent_dim: int = 32, width: int = 16) -> keras.Model:
+def build_encoder(latent_dim: int = 32, width: int = 16, activation: str = "elu") -> keras.Model:
+    """image -> (mean, log_var).  ELU rather than ReLU: measured 1-2 nats better per epoch (issue 7)."""
     x_in = keras.Input(IMAGE_SHAPE)
-    x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(x_in)       # 14x14
-    x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(x)      # 7x7
-    x = layers.Dense(256, activation="relu")(layers.Flatten()(x))
+    x = layers.Conv2D(width, 3, strides=2, padding="same", activation=activation)(x_in)       # 14x14
+    x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation=activation)(x)      # 7x7
+    x = layers.Dense(256, activation=activation)(layers.Flatten()(x))
     return keras.Model(x_in, [layers.Dense(latent_dim, name="mean")(x), layers.Dense(latent_dim, name="log_var")(x)],
                        name="encoder")
 
 
-def build_decoder(latent_dim: int = 32, width: int = 16) -> keras.Model:
+def build_decoder(latent_dim: int = 32, width: int = 16, activation: str = "elu") -> keras.Model:
+    """z -> Bernoulli logits (28, 28, 1)."""
     z = keras.Input((latent_dim,))
-    x = layers.Dense(256, activation="relu")(z)
-    x = layers.Dense(7 * 7 * 2 * width, activation="relu")(x)
+    x = layers.Dense(256, activation=activation)(z)
+    x = layers.Dense(7 * 7 * 2 * width, activation=activation)(x)
     x = layers.Reshape((7, 7, 2 * width))(x)
-    x = layers.Conv2DTranspose(2 * width, 3, strides=2, padding="same", activation="relu")(x)  # 14x14
-    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(x)      # 28x28
+    x = layers.Conv2DTranspose(2 * width, 3, strides=2, padding="same", activation=activation)(x)  # 14x14
+    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation=activation)(x)      # 28x28
     logits = layers.Conv2D(1, 3, padding="same")(x)
     return keras.Model(z, logits, name="decoder")
 
