@@ -13,7 +13,7 @@ import argparse
 import keras
 import numpy as np
 
-from course_utils import classifier, data, dcgan, gan, metrics, training
+from course_utils import classifier, data, dcgan, gan, metrics, pretrained, training
 
 N_EVAL = 5000
 
@@ -29,7 +29,8 @@ def tutorial_gan(seed: int) -> gan.GAN:
 
 def contestants():
     """name -> (model factory, batch size): the course default (notebook 04) and the tutorial's settings."""
-    return {"course DCGAN": (lambda seed: dcgan.make_gan(seed=seed), 64), "TF tutorial": (tutorial_gan, 256)}
+    course_batch = pretrained.DCGAN_FIT["batch_size"]
+    return {"course DCGAN": (lambda seed: dcgan.make_gan(seed=seed), course_batch), "TF tutorial": (tutorial_gan, 256)}
 
 
 def run(name, make_model, batch_size, x, real_features, marks, seed=0):

@@ -1,10 +1,15 @@
 """Notebook 06's tools: the table, sharpness, nearest neighbours, GAN inversion, the explorer, shipped weights."""
 
+from pathlib import Path
+
 import keras
+import nbformat
 import numpy as np
 import pytest
 
-from course_utils import comparison, data, dcgan, explorer, inversion, latent, metrics, pretrained
+from course_utils import comparison, config, data, dcgan, explorer, inversion, latent, metrics, pretrained
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def test_sharpness_of_known_images():
@@ -145,3 +150,23 @@ def test_make_weights_command_line(monkeypatch, tmp_path):
     assert calls[0] == (("dcgan", "vae"), [1], False)
     assert calls[1][0] == ("vae",) and calls[1][2] is True
     assert (tmp_path / "pretrained.json").exists()
+
+
+def _notebook_parameters(notebook, monkeypatch):
+    """The full-mode values set by a notebook's parameters cell (its third cell)."""
+    monkeypatch.setattr(config, "FAST", False)
+    cell = nbformat.read(NOTEBOOKS / notebook, as_version=4).cells[2]
+    namespace = {}
+    exec(cell.source, namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("model, notebook", [("dcgan", "04_dcgan_mnist.ipynb"), ("vae", "05_vae_mnist.ipynb")])
+def test_shipped_runs_use_the_notebook_settings(model, notebook, monkeypatch):
+    """Change a notebook's batch size or epochs and this fails until `make weights` has retrained the shipped runs."""
+    settings = {"dcgan": pretrained.DCGAN_FIT, "vae": pretrained.VAE_FIT}[model]
+    parameters = _notebook_parameters(notebook, monkeypatch)
+    assert settings == {"batch_size": parameters["BATCH_SIZE"], "epochs": parameters["EPOCHS"]}
+    for seed in pretrained.SEEDS:
+        run = pretrained.manifest()["runs"][f"{model}-seed{seed}"]
+        assert {key: run[key] for key in settings} == settings, f"{model}-seed{seed} is stale: run `make weights`"
