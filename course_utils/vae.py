@@ -39,7 +39,7 @@ class Sampling(layers.Layer):
 
 
 def build_encoder(latent_dim: int = 32, width: int = 16, activation: str = "elu") -> keras.Model:
-    """image -> (mean, log_var).  ELU rather than ReLU: test ELBO 0.6-1.5 nats better per epoch (measured, issue 7)."""
+    """image -> (mean, log_var).  ELU rather than ReLU: it trained faster per epoch here (issue 7)."""
     x_in = keras.Input(IMAGE_SHAPE)
     x = layers.Conv2D(width, 3, strides=2, padding="same", activation=activation)(x_in)       # 14x14
     x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation=activation)(x)      # 7x7
