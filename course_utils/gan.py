@@ -24,6 +24,17 @@ GENERATOR_LOSSES = {
 }
 
 
+def ema_decay_at(step, decay: float):
+    """The EMA decay used after generator update number ``step`` (1, 2, ...): ``min(decay, (1+step)/(10+step))``.
+
+    A fixed decay of 0.999 would keep 0.999**600 = 55% of the *random initial* weights after
+    600 steps (the first half-minute on a CPU), so early samples would be noise.  The warm-up
+    averages over roughly the last tenth of training until that is longer than the fixed
+    horizon 1/(1-decay) (about 9,000 steps for 0.999).
+    """
+    return ops.minimum(decay, (1.0 + step) / (10.0 + step))
+
+
 class GAN(keras.Model):
     """Generator + discriminator trained adversarially.
 
@@ -43,6 +54,7 @@ class GAN(keras.Model):
         self.data_range = data_range
         # An exponential moving average of the generator's weights (and BatchNorm statistics):
         # it smooths out the oscillation of adversarial training and usually gives better samples.
+        # Warmed up (see ``ema_decay_at``), so early on it follows the generator, not its random start.
         self.ema_decay = ema_decay
         self.generator_ema = None
         if ema_decay is not None:
@@ -106,8 +118,9 @@ class GAN(keras.Model):
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         if self.generator_ema is not None:
+            decay = ema_decay_at(ops.cast(self.g_optimizer.iterations, "float32"), self.ema_decay)
             for average, current in zip(self.generator_ema.weights, self.generator.weights):
-                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
+                average.assign(decay * average + (1.0 - decay) * current)
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
                             ("d_real", ops.mean(ops.sigmoid(real_logits))),

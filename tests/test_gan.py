@@ -38,6 +38,21 @@ def test_one_train_step_changes_both_networks():
         assert any(not np.allclose(w.numpy(), o) for w, o in zip(net.trainable_weights, old)), net.name
 
 
+def test_ema_decay_warms_up_then_stays_fixed():
+    assert float(gan.ema_decay_at(1.0, 0.999)) == pytest.approx(2 / 11)
+    assert float(gan.ema_decay_at(90.0, 0.999)) == pytest.approx(0.91)
+    assert float(gan.ema_decay_at(1e6, 0.999)) == pytest.approx(0.999)
+
+
+def test_ema_generator_after_one_step_is_the_warmed_up_average():
+    model = small_gan(ema_decay=0.999)
+    start = [w.numpy().copy() for w in model.generator.weights]
+    model.train_on_batch(fake_images(16))
+    decay = 2 / 11  # first generator update: min(0.999, (1 + 1) / (10 + 1))
+    for average, current, old in zip(model.generator_ema.weights, model.generator.weights, start):
+        np.testing.assert_allclose(average.numpy(), decay * old + (1 - decay) * current.numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_losses_at_an_undecided_discriminator():
     model = small_gan()
     last = model.discriminator.layers[-1]
