@@ -16,23 +16,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from course_utils import data, losses
+from course_utils import averaging, data, losses
 
 GENERATOR_LOSSES = {
     "nonsaturating": losses.generator_loss_nonsaturating,
     "saturating": losses.generator_loss_saturating,
 }
-
-
-def ema_decay_at(step, decay: float):
-    """The EMA decay used after generator update number ``step`` (1, 2, ...): ``min(decay, (1+step)/(10+step))``.
-
-    A fixed decay of 0.999 would keep 0.999**600 = 55% of the *random initial* weights after
-    600 steps (the first half-minute on a CPU), so early samples would be noise.  The warm-up
-    averages over roughly the last tenth of training until that is longer than the fixed
-    horizon 1/(1-decay) (about 9,000 steps for 0.999).
-    """
-    return ops.minimum(decay, (1.0 + step) / (10.0 + step))
 
 
 class GAN(keras.Model):
@@ -52,15 +41,10 @@ class GAN(keras.Model):
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim = latent_dim
         self.data_range = data_range
-        # An exponential moving average of the generator's weights (and BatchNorm statistics):
+        # An exponential moving average of the generator's weights (``course_utils.averaging``):
         # it smooths out the oscillation of adversarial training and usually gives better samples.
-        # Warmed up (see ``ema_decay_at``), so early on it follows the generator, not its random start.
         self.ema_decay = ema_decay
-        self.generator_ema = None
-        if ema_decay is not None:
-            self.generator_ema = keras.models.clone_model(generator)
-            self.generator_ema.set_weights(generator.get_weights())
-            self.generator_ema.trainable = False
+        self.generator_ema = averaging.averaged_copy(generator) if ema_decay is not None else None
         self.generator_loss = GENERATOR_LOSSES[generator_loss]
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
@@ -87,6 +71,12 @@ class GAN(keras.Model):
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
+
+    @property
+    def parts(self) -> dict[str, keras.Model]:
+        """The networks that make up a trained GAN, by name (what ``training.fit_or_load`` saves)."""
+        parts = {"generator": self.generator, "generator_ema": self.generator_ema, "discriminator": self.discriminator}
+        return {name: network for name, network in parts.items() if network is not None}
 
     @property
     def sampler(self) -> keras.Model:
@@ -118,9 +108,7 @@ class GAN(keras.Model):
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         if self.generator_ema is not None:
-            decay = ema_decay_at(ops.cast(self.g_optimizer.iterations, "float32"), self.ema_decay)
-            for average, current in zip(self.generator_ema.weights, self.generator.weights):
-                average.assign(decay * average + (1.0 - decay) * current)
+            averaging.update(self.generator_ema, self.generator, self.g_optimizer.iterations, self.ema_decay)
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
                             ("d_real", ops.mean(ops.sigmoid(real_logits))),

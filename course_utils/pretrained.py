@@ -5,7 +5,7 @@
 ``vae.make_vae`` defaults, with the batch sizes and epochs below), through the same resumable
 ``training.fit_or_load``; scores each run with ``course_utils.metrics``; and writes into
 ``course_utils/weights/``: each DCGAN's generator (the EMA weights, the ones that are sampled),
-each VAE's encoder and decoder, and ``pretrained.json`` with settings, training time and scores.
+each VAE's encoder and decoder (also the averaged ones), and ``pretrained.json`` with settings, training time and scores.
 Run again, it prints the new scores beside the shipped ones.
 
 Notebook 06 uses a learner's own full-mode runs from notebooks 04/05 instead, when they exist.
@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
-import numpy as np
 
-from course_utils import config, data, dcgan, metrics, training, vae
+from course_utils import comparison, config, data, dcgan, metrics, training, vae
 
 SEEDS = (0, 1, 2)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -56,6 +55,7 @@ def _load_generator(path: Path) -> keras.Model:
 
 
 def _load_vae(encoder_path: Path, decoder_path: Path) -> vae.VAE:
+    """A VAE for evaluation only: the averaged weights go into its plain encoder and decoder."""
     model = vae.VAE(vae.build_encoder(), vae.build_decoder())
     model.encoder.load_weights(encoder_path)
     model.decoder.load_weights(decoder_path)
@@ -90,10 +90,10 @@ def load_dcgans() -> list[Run]:
 def load_vaes() -> list[Run]:
     """The VAEs (``encode``/``decode``) to compare; says which weights it used."""
     own = _own_run("vae")
-    if own is not None and (own / "decoder.weights.h5").exists():
+    if own is not None and (own / "decoder_ema.weights.h5").exists():
         print(f"VAE: your own run from notebook 05 ({own})")
         seconds = sum(training.read_history(own)["seconds"])
-        return [Run("your run", _load_vae(own / "encoder.weights.h5", own / "decoder.weights.h5"), seconds)]
+        return [Run("your run", _load_vae(own / "encoder_ema.weights.h5", own / "decoder_ema.weights.h5"), seconds)]
     print(f"VAE: the course's pretrained weights, seeds {list(SEEDS)}")
     return [Run(f"seed {s}", _load_vae(_weights("vae", s, "encoder"), _weights("vae", s, "decoder")),
                 _shipped_seconds("vae", s)) for s in SEEDS]
@@ -104,44 +104,42 @@ def load_vaes() -> list[Run]:
 
 def _train_dcgan(seed: int, x_tanh) -> tuple[keras.Model, dict]:
     model = dcgan.make_gan(seed=seed)
-    history, _ = training.fit_or_load(
-        model, {"generator": model.generator, "generator_ema": model.generator_ema,
-                "discriminator": model.discriminator}, f"dcgan-seed{seed}", x_tanh, **DCGAN_FIT)
-    return model.generator_ema, history
+    history, _ = training.fit_or_load(model, model.parts, f"dcgan-seed{seed}", x_tanh, **DCGAN_FIT)
+    return model, history
 
 
 def _train_vae(seed: int, x01, test_binary) -> tuple[vae.VAE, dict]:
     model = vae.make_vae(seed=seed)
-    history, _ = training.fit_or_load(model, {"encoder": model.encoder, "decoder": model.decoder},
-                                      f"vae-seed{seed}", x01, validation_data=test_binary, **VAE_FIT)
+    history, _ = training.fit_or_load(model, model.parts, f"vae-seed{seed}", x01,
+                                      validation_data=test_binary, **VAE_FIT)
     return model, history
 
 
-def _scores(samples01, test01, history) -> dict:
+def _scores(model, samples01, test01, history) -> dict:
     scores = metrics.evaluate(samples01, test01)
-    return {"train_seconds": round(sum(history["seconds"]), 1), "fid": scores.fid, "kid": scores.kid,
+    return {"ema_decay": model.ema_decay, "train_seconds": round(sum(history["seconds"]), 1),
+            "fid": scores.fid, "kid": scores.kid,
             "precision": scores.precision, "recall": scores.recall, "classes_present": scores.classes_present}
 
 
-def _score_dcgan(seed: int, x_tanh, test01, rng, save: bool) -> dict:
-    generator, history = _train_dcgan(seed, x_tanh)
-    z = rng.normal(size=(N_SCORE, generator.input_shape[-1])).astype("float32")
-    samples = data.from_tanh(keras.ops.convert_to_numpy(generator.predict(z, batch_size=1000, verbose=0)))
+def _score_dcgan(seed: int, x_tanh, test01, save: bool) -> dict:
+    model, history = _train_dcgan(seed, x_tanh)
+    samples, _ = comparison.sample(comparison.gan_decoder(model.sampler), model.latent_dim, N_SCORE, seed=seed)
     if save:
-        generator.save_weights(_weights("dcgan", seed, "generator"))
-    return {"model": "dcgan", "seed": seed, **DCGAN_FIT, **_scores(samples, test01, history)}
+        model.sampler.save_weights(_weights("dcgan", seed, "generator"))
+    return {"model": "dcgan", "seed": seed, **DCGAN_FIT, **_scores(model, samples, test01, history)}
 
 
-def _score_vae(seed: int, x01, test01, test_binary, rng, save: bool) -> dict:
+def _score_vae(seed: int, x01, test01, test_binary, save: bool) -> dict:
     model, history = _train_vae(seed, x01, test_binary)
-    z = rng.normal(size=(N_SCORE, model.decoder.input_shape[-1])).astype("float32")
-    means = keras.ops.convert_to_numpy(keras.ops.sigmoid(model.decoder.predict(z, batch_size=1000, verbose=0)))
+    means, _ = comparison.sample(comparison.vae_decoder(model), model.decoder.input_shape[-1], N_SCORE, seed=seed)
     elbo = model.evaluate(test_binary, batch_size=1000, verbose=0, return_dict=True)["elbo"]
     nll = -metrics.iw_log_likelihood(model.encode, model.decode, test_binary[:N_NLL], k=K_NLL).mean()
     if save:
-        model.encoder.save_weights(_weights("vae", seed, "encoder"))
-        model.decoder.save_weights(_weights("vae", seed, "decoder"))
-    return {"model": "vae", "seed": seed, **VAE_FIT, **_scores(means, test01, history),
+        encoder, decoder = model.eval_networks
+        encoder.save_weights(_weights("vae", seed, "encoder"))
+        decoder.save_weights(_weights("vae", seed, "decoder"))
+    return {"model": "vae", "seed": seed, **VAE_FIT, **_scores(model, means, test01, history),
             "test_elbo": elbo, "nll": float(nll), "nll_k": K_NLL, "nll_images": N_NLL}
 
 
@@ -150,13 +148,12 @@ def make_weights(models=("dcgan", "vae"), seeds=SEEDS, save: bool = True) -> dic
     mnist = data.load_mnist()
     x01, test01 = data.to_unit(mnist.x_train), data.to_unit(mnist.x_test)
     test_binary = data.binarize(test01, seed=0)
-    rng = np.random.default_rng(0)
     runs = {}
     for seed in seeds:
         if "dcgan" in models:
-            runs[f"dcgan-seed{seed}"] = _score_dcgan(seed, data.to_tanh(mnist.x_train), test01, rng, save)
+            runs[f"dcgan-seed{seed}"] = _score_dcgan(seed, data.to_tanh(mnist.x_train), test01, save)
         if "vae" in models:
-            runs[f"vae-seed{seed}"] = _score_vae(seed, x01, test01, test_binary, rng, save)
+            runs[f"vae-seed{seed}"] = _score_vae(seed, x01, test01, test_binary, save)
         print(f"seed {seed}:", {name: round(run["fid"], 2) for name, run in runs.items()}, flush=True)
     return runs
 

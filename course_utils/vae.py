@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import data, losses
+from course_utils import averaging, data, losses
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -79,12 +79,20 @@ def build_reference_decoder(latent_dim: int = 2) -> keras.Model:
 
 
 class VAE(keras.Model):
-    """Encoder + sampling + decoder, trained on the negative β-ELBO (β=1: the true ELBO)."""
+    """Encoder + sampling + decoder, trained on the negative β-ELBO (β=1: the true ELBO).
+
+    With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
+    networks (``course_utils.averaging``), and evaluation (``test_step``, ``encode``,
+    ``decode``, calling the model) uses them: the trained model *is* the averaged one.
+    """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
-                 dynamic_binarization: bool = True, seed: int = 0, **kwargs):
+                 dynamic_binarization: bool = True, ema_decay: float | None = None, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
+        self.ema_decay = ema_decay
+        self.encoder_ema = averaging.averaged_copy(encoder) if ema_decay is not None else None
+        self.decoder_ema = averaging.averaged_copy(decoder) if ema_decay is not None else None
         self.beta = beta
         self.dynamic_binarization = dynamic_binarization
         self.sampling = Sampling(seed=seed)
@@ -96,6 +104,20 @@ class VAE(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    @property
+    def parts(self) -> dict[str, keras.Model]:
+        """The networks that make up a trained VAE, by name (what ``training.fit_or_load`` saves)."""
+        parts = {"encoder": self.encoder, "decoder": self.decoder,
+                 "encoder_ema": self.encoder_ema, "decoder_ema": self.decoder_ema}
+        return {name: network for name, network in parts.items() if network is not None}
+
+    @property
+    def eval_networks(self) -> tuple[keras.Model, keras.Model]:
+        """(encoder, decoder) used for evaluation: the averaged ones when ``ema_decay`` is set."""
+        if self.encoder_ema is not None:
+            return self.encoder_ema, self.decoder_ema
+        return self.encoder, self.decoder
+
     def fit(self, x=None, *args, **kwargs):
         """``keras.Model.fit`` after checking shape and range: grey images in [0, 1]."""
         if isinstance(x, np.ndarray):
@@ -105,12 +127,14 @@ class VAE(keras.Model):
         return super().fit(x, *args, **kwargs)
 
     def call(self, x, training=False):
-        mean, log_var = self.encoder(x, training=training)
-        return self.decoder(self.sampling([mean, log_var]), training=training)
+        """Reconstruction logits for a sample z ~ q(z|x), from the evaluated networks."""
+        encoder, decoder = self.eval_networks
+        mean, log_var = encoder(x, training=training)
+        return decoder(self.sampling([mean, log_var]), training=training)
 
-    def _terms(self, x, training):
-        mean, log_var = self.encoder(x, training=training)
-        logits = self.decoder(self.sampling([mean, log_var]), training=training)
+    def _terms(self, x, encoder, decoder, training):
+        mean, log_var = encoder(x, training=training)
+        logits = decoder(self.sampling([mean, log_var]), training=training)
         reconstruction = -losses.bernoulli_log_likelihood(x, logits)   # nats per image
         kl = losses.gaussian_kl(mean, log_var)
         return ops.mean(reconstruction), ops.mean(kl)
@@ -127,31 +151,36 @@ class VAE(keras.Model):
             x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.binarize_noise) < x, x.dtype)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            reconstruction, kl = self._terms(x, training=True)
+            reconstruction, kl = self._terms(x, self.encoder, self.decoder, training=True)
             loss = reconstruction + self.beta * kl
             scaled = loss / replicas  # inside the tape, or it has no gradient
         weights = self.encoder.trainable_weights + self.decoder.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
+        if self.encoder_ema is not None:
+            for average, live in ((self.encoder_ema, self.encoder), (self.decoder_ema, self.decoder)):
+                averaging.update(average, live, self.optimizer.iterations, self.ema_decay)
         return self._record(reconstruction, kl, loss)
 
     def test_step(self, batch):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
-        reconstruction, kl = self._terms(x, training=False)
+        reconstruction, kl = self._terms(x, *self.eval_networks, training=False)
         return self._record(reconstruction, kl, reconstruction + self.beta * kl)
 
     # the course's VAE interface ----------------------------------------------------------
 
     def encode(self, x):
-        mean, log_var = self.encoder(x, training=False)
+        mean, log_var = self.eval_networks[0](x, training=False)
         return ops.convert_to_numpy(mean), ops.convert_to_numpy(log_var)
 
     def decode(self, z):
-        return self.decoder(z, training=False)
+        return self.eval_networks[1](z, training=False)
 
 
-def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 1e-3, beta: float = 1.0, seed: int = 0) -> VAE:
-    """The course VAE, compiled with Adam (the settings of notebook 05)."""
+def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 1e-3, beta: float = 1.0,
+             ema_decay: float | None = 0.999, seed: int = 0) -> VAE:
+    """The course VAE, compiled with Adam, evaluated with averaged weights (the settings of notebook 05)."""
     keras.utils.set_random_seed(seed)
-    model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta, seed=seed)
+    model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta,
+                ema_decay=ema_decay, seed=seed)
     model.compile(keras.optimizers.Adam(lr))
     return model

@@ -1,5 +1,6 @@
 """Notebook 06's tools: the table, sharpness, nearest neighbours, GAN inversion, the explorer, shipped weights."""
 
+import inspect
 from pathlib import Path
 
 import keras
@@ -7,7 +8,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import comparison, config, data, dcgan, explorer, inversion, latent, metrics, pretrained
+from course_utils import comparison, config, data, dcgan, explorer, inversion, latent, metrics, pretrained, vae
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -167,6 +168,10 @@ def test_shipped_runs_use_the_notebook_settings(model, notebook, monkeypatch):
     settings = {"dcgan": pretrained.DCGAN_FIT, "vae": pretrained.VAE_FIT}[model]
     parameters = _notebook_parameters(notebook, monkeypatch)
     assert settings == {"batch_size": parameters["BATCH_SIZE"], "epochs": parameters["EPOCHS"]}
+    default_ema = inspect.signature({"dcgan": dcgan.make_gan, "vae": vae.make_vae}[model]).parameters["ema_decay"]
+    assert parameters["EMA_DECAY"] == default_ema.default, "make weights trains with the make_gan/make_vae defaults"
     for seed in pretrained.SEEDS:
         run = pretrained.manifest()["runs"][f"{model}-seed{seed}"]
-        assert {key: run[key] for key in settings} == settings, f"{model}-seed{seed} is stale: run `make weights`"
+        shipped = {key: run.get(key) for key in [*settings, "ema_decay"]}
+        assert shipped == {**settings, "ema_decay": parameters["EMA_DECAY"]}, \
+            f"{model}-seed{seed} is stale: run `make weights`"

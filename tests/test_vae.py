@@ -75,11 +75,23 @@ def test_kl_metric_is_the_closed_form_of_notebook_02():
     assert logs["elbo"] == pytest.approx(-(logs["reconstruction"] + logs["kl"]), rel=1e-6)
 
 
+def test_evaluation_uses_the_averaged_networks():
+    model = small_vae(ema_decay=0.999)
+    x = binary_images(16)
+    model.train_on_batch(x)
+    assert set(model.parts) == {"encoder", "decoder", "encoder_ema", "decoder_ema"}
+    mean, log_var = model.encode(x)
+    np.testing.assert_allclose(mean, model.encoder_ema(x)[0].numpy(), rtol=1e-6)
+    assert not np.allclose(mean, model.encoder(x)[0].numpy()), "the live encoder has moved on"
+    logs = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)  # test_step: the same networks
+    assert logs["kl"] == pytest.approx(float(np.mean(losses.gaussian_kl(mean, log_var))), rel=1e-5)
+
+
 def test_dynamic_binarization_draws_fresh_binary_pixels_each_step():
     model = small_vae()
     model.compile(keras.optimizers.Adam(1e-3), run_eagerly=True)  # eager, so the test can see the batch
     seen, terms = [], model._terms
-    model._terms = lambda x, training: seen.append(np.asarray(x)) or terms(x, training)
+    model._terms = lambda x, *networks, training: seen.append(np.asarray(x)) or terms(x, *networks, training=training)
     grey = np.full((64, 28, 28, 1), 0.5, "float32")
     model.fit(grey, batch_size=64, epochs=2, verbose=0)
     assert len(seen) == 2 and set(np.unique(seen[0])) == {0.0, 1.0}

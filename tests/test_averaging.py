@@ -1,0 +1,22 @@
+import keras
+import numpy as np
+import pytest
+
+from course_utils import averaging
+
+
+def test_decay_warms_up_then_stays_fixed():
+    assert float(averaging.decay_at(1.0, 0.999)) == pytest.approx(2 / 11)
+    assert float(averaging.decay_at(90.0, 0.999)) == pytest.approx(0.91)
+    assert float(averaging.decay_at(1e6, 0.999)) == pytest.approx(0.999)
+
+
+def test_update_moves_every_weight_towards_the_live_network():
+    live = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    average = averaging.averaged_copy(live)
+    assert not average.trainable
+    start = [w.copy() for w in average.get_weights()]
+    live.set_weights([w + 1.0 for w in live.get_weights()])
+    averaging.update(average, live, step=90, decay=0.999)  # decay 0.91 during the warm-up
+    for a, s in zip(average.get_weights(), start):
+        np.testing.assert_allclose(a, s + 0.09, rtol=1e-5, atol=1e-6)
