@@ -4,8 +4,9 @@
 ``SEEDS`` with exactly the settings of notebooks 04 and 05 (``dcgan.make_gan`` and
 ``vae.make_vae`` defaults, with the batch sizes and epochs below), through the same resumable
 ``training.fit_or_load``; scores each run with ``course_utils.metrics``; and writes into
-``course_utils/weights/``: each DCGAN's generator (the EMA weights, the ones that are sampled),
-each VAE's encoder and decoder (also the averaged ones), and ``pretrained.json`` with settings, training time and scores.
+``course_utils/weights/``: each DCGAN's generator and each VAE's encoder and decoder (the averaged
+weights, the ones that are sampled and evaluated), and ``pretrained.json`` with settings, training
+time and scores.
 Run again, it prints the new scores beside the shipped ones.
 
 Notebook 06 uses a learner's own full-mode runs from notebooks 04/05 instead, when they exist.
