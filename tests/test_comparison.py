@@ -168,8 +168,12 @@ def test_shipped_runs_use_the_notebook_settings(model, notebook, monkeypatch):
     settings = {"dcgan": pretrained.DCGAN_FIT, "vae": pretrained.VAE_FIT}[model]
     parameters = _notebook_parameters(notebook, monkeypatch)
     assert settings == {"batch_size": parameters["BATCH_SIZE"], "epochs": parameters["EPOCHS"]}
-    default_ema = inspect.signature({"dcgan": dcgan.make_gan, "vae": vae.make_vae}[model]).parameters["ema_decay"]
-    assert parameters["EMA_DECAY"] == default_ema.default, "make weights trains with the make_gan/make_vae defaults"
+    defaults = inspect.signature({"dcgan": dcgan.make_gan, "vae": vae.make_vae}[model]).parameters
+    names = {"LATENT_DIM": "latent_dim", "LEARNING_RATE": "lr", "EMA_DECAY": "ema_decay",
+             **({"WIDTH": "width"} if model == "dcgan" else {})}  # notebook 05 uses make_vae's default width
+    for name, argument in names.items():
+        assert parameters[name] == defaults[argument].default, \
+            f"{name}: make weights and make bench train with the make_gan/make_vae defaults"
     for seed in pretrained.SEEDS:
         run = pretrained.manifest()["runs"][f"{model}-seed{seed}"]
         shipped = {key: run.get(key) for key in [*settings, "ema_decay"]}
