@@ -5,6 +5,8 @@ same training time (evaluation time excluded).  At fixed time marks each is scor
 MNIST-FID on 5,000 samples against the test set; the floor (5,000 training images vs the
 test set) is printed with them.  Targets (issue 6, 2-core CPU): course FID <= 10x floor
 after 10 minutes; the course reaches the reference's final FID at least 10x sooner.
+The course DCGAN compiles its training step with XLA (as notebook 04 does); the reference
+runs as published, without it. bench_xla.py measures what XLA alone is worth.
 Run: make bench   (or python benchmarks/bench_gan.py --minutes 12; add --course-only to skip the reference)
 """
 

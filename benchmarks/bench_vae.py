@@ -4,6 +4,8 @@ Protocol (issue 7): dynamically binarized MNIST for training, the test set binar
 (seed 0); at fixed time marks, the test ELBO (all 10,000 test images) and the
 importance-weighted NLL with K=1000 on the first 1,000 test images, in nats.
 Target (2-core CPU): course NLL <= 87 nats after 10 minutes.
+The course VAE compiles its training step with XLA (as notebook 05 does); the reference
+runs as published, without it. bench_xla.py measures what XLA alone is worth.
 Run: make bench   (or python benchmarks/bench_vae.py --minutes 10; add --course-only to skip the reference)
 """
 

@@ -176,6 +176,7 @@ def test_shipped_runs_use_the_notebook_settings(model, notebook, monkeypatch):
             f"{name}: make weights and make bench train with the make_gan/make_vae defaults"
     for seed in pretrained.SEEDS:
         run = pretrained.manifest()["runs"][f"{model}-seed{seed}"]
-        shipped = {key: run.get(key) for key in [*settings, "ema_decay"]}
-        assert shipped == {**settings, "ema_decay": parameters["EMA_DECAY"]}, \
+        shipped = {key: run.get(key) for key in [*settings, "ema_decay", "learning_rate", "xla"]}
+        expected = {**settings, "ema_decay": parameters["EMA_DECAY"], "learning_rate": parameters["LEARNING_RATE"]}
+        assert shipped == {**expected, "xla": True}, \
             f"{model}-seed{seed} is stale: run `make weights`"

@@ -84,6 +84,12 @@ x = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype("float32")
 logs = model.fit(x, batch_size=32, epochs=1, verbose=0).history
 assert all(np.isfinite(v[0]) for v in logs.values()), logs
 assert any(not np.allclose(a, b) for a, b in zip(before, model.generator_ema.get_weights()))  # EMA too
+from course_utils import vae
+with strategy.scope():  # the course factories too: they leave XLA off under a strategy (it would fail)
+    course_models = {dcgan.make_gan(16, width=8): x, vae.make_vae(8, width=4): (x + 1) / 2}
+for course_model, images in course_models.items():
+    assert not course_model.jit_compile
+    assert all(np.isfinite(v[0]) for v in course_model.fit(images, batch_size=32, epochs=1, verbose=0).history.values())
 print("replicas", strategy.num_replicas_in_sync, "ok")
 """
 

@@ -61,3 +61,9 @@ def test_time_budget_stops_training_and_evaluates_at_each_mark():
     budget = training.TimeBudget([0.0, 0.0], lambda: calls.append(1) or len(calls), batch_size=32)
     model.fit(x, batch_size=32, epochs=50, verbose=0, callbacks=[budget])
     assert [r[2] for r in budget.results] == [1, 2] and budget.results[-1][1] <= 2 * 32
+
+
+@pytest.mark.parametrize("make", [lambda: dcgan.make_gan(16, width=8), lambda: vae.make_vae(8, width=4)])
+def test_course_models_train_with_xla_outside_a_strategy(make):
+    """Keras's "auto" leaves XLA off on a CPU; the course turns it on (make bench: bench_xla.py)."""
+    assert training.jit_compile() is True and make().jit_compile is True

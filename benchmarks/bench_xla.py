@@ -1,0 +1,50 @@
+"""Benchmark: training speed of the course models with and without XLA (``jit_compile``).
+
+Keras compiles the training step with XLA only on a GPU or TPU ("auto"); make_gan and
+make_vae switch it on everywhere because it also speeds up a laptop CPU.  This prints
+the training steps per second of each course model both ways, on this machine, after a
+warm-up (the XLA compilation, a few seconds, is excluded).  The speed of a shared machine
+drifts, so the two settings take turns and each row gives the median of the rounds.
+Run: make bench   (or python benchmarks/bench_xla.py --steps 200 --rounds 5)
+"""
+
+import argparse
+import statistics
+import time
+
+from course_utils import data, dcgan, pretrained, vae
+
+
+def steps_per_second(model, x, batch_size, steps):
+    """Training steps per second of ``model.fit`` on the first ``steps`` batches of ``x``."""
+    start = time.perf_counter()
+    model.fit(x[:steps * batch_size], batch_size=batch_size, epochs=1, verbose=0)
+    return steps / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=200, help="timed training steps per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per model, alternating the two settings")
+    args = parser.parse_args()
+    mnist = data.load_mnist(verbose=False)
+    models = {"course DCGAN": (dcgan.make_gan, data.to_tanh(mnist.x_train), pretrained.DCGAN_FIT["batch_size"]),
+              "course VAE": (vae.make_vae, data.to_unit(mnist.x_train), pretrained.VAE_FIT["batch_size"])}
+    print(f"## XLA (training steps per second, median of {args.rounds} rounds of {args.steps} steps)")
+    for name, (make, x, batch_size) in models.items():
+        compiled = {}
+        for jit in (False, True):
+            compiled[jit] = make(seed=0)
+            compiled[jit].jit_compile = jit
+            steps_per_second(compiled[jit], x, batch_size, 20)  # warm-up: tracing and XLA compilation
+        rounds = {jit: [] for jit in compiled}
+        for _ in range(args.rounds):
+            for jit, model in compiled.items():
+                rounds[jit].append(steps_per_second(model, x, batch_size, args.steps))
+        rates = {jit: statistics.median(values) for jit, values in rounds.items()}
+        print(f"  {name:<12} batch {batch_size}: {rates[False]:5.1f} steps/s without XLA, {rates[True]:5.1f} with "
+              f"({rates[True] / rates[False]:.1f}x)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
