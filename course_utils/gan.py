@@ -29,12 +29,12 @@ class GAN(keras.Model):
 
     Metrics per epoch: ``d_loss``, ``g_loss``, and the mean discriminator outputs
     ``d_real`` = D(x) and ``d_fake`` = D(G(z)) -- the first things to look at when a
-    GAN misbehaves.
+    GAN misbehaves.  ``d_loss`` is the cross-entropy alone, without the R1 penalty.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  generator_loss: str = "nonsaturating", data_range: tuple[float, float] | None = None,
-                 ema_decay: float | None = None, seed: int = 0, **kwargs):
+                 ema_decay: float | None = None, r1_weight: float = 0.0, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {sorted(GENERATOR_LOSSES)}, got {generator_loss!r}")
@@ -46,6 +46,8 @@ class GAN(keras.Model):
         self.ema_decay = ema_decay
         self.generator_ema = averaging.averaged_copy(generator) if ema_decay is not None else None
         self.generator_loss = GENERATOR_LOSSES[generator_loss]
+        # The R1 penalty (``losses.r1_penalty``) with this weight is added to the discriminator's loss.
+        self.r1_weight = r1_weight
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.built = True  # both networks arrive built; this lets checkpoints restore before fit
@@ -86,6 +88,16 @@ class GAN(keras.Model):
     def sample_latent(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.noise)
 
+    def _real_logits_and_r1(self, real):
+        """The discriminator's logits on a real batch and, if ``r1_weight`` is set, the R1 penalty there."""
+        if not self.r1_weight:
+            return self.discriminator(real, training=True), 0.0
+        with tf.GradientTape() as tape:  # nested in train_step's tape, which differentiates the penalty again
+            tape.watch(real)
+            real_logits = self.discriminator(real, training=True)
+            total = ops.sum(real_logits)
+        return real_logits, losses.r1_penalty(tape.gradient(total, real))
+
     def train_step(self, data):
         real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
         batch = ops.shape(real)[0]
@@ -94,10 +106,10 @@ class GAN(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             fake = self.generator(self.sample_latent(batch), training=True)
-            real_logits = self.discriminator(real, training=True)
+            real_logits, r1 = self._real_logits_and_r1(real)
             fake_logits = self.discriminator(fake, training=True)
             d_loss = losses.discriminator_loss(real_logits, fake_logits)
-            scaled = d_loss / replicas
+            scaled = (d_loss + self.r1_weight * r1) / replicas
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
 

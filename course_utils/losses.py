@@ -69,6 +69,19 @@ def generator_loss_nonsaturating(fake_logits):
     return ops.mean(ops.softplus(-fake_logits))
 
 
+def r1_penalty(input_gradients):
+    """(1/2) E||grad_x logit(x)||^2 over a batch of real images: the R1 penalty (Mescheder et al. 2018).
+
+    ``input_gradients`` are the gradients of the discriminator's logits with respect to the
+    real images (``gan.GAN`` takes them with a nested ``GradientTape``).  Added to the
+    discriminator's loss with a weight gamma, it keeps the discriminator flat around the real
+    data, so it cannot grow steep walls that make the game oscillate.  For a linear
+    discriminator logit = w.x + b the gradient is w, and the penalty is ||w||^2 / 2.
+    """
+    (input_gradients,) = _as_float(input_gradients)
+    return 0.5 * ops.mean(_sum_per_example(ops.square(input_gradients)))
+
+
 # --- VAE ---------------------------------------------------------------------
 
 

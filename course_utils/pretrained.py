@@ -26,7 +26,7 @@ from course_utils import comparison, config, data, dcgan, metrics, training, vae
 SEEDS = (0, 1, 2)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MANIFEST = WEIGHTS_DIR / "pretrained.json"
-DCGAN_FIT = {"batch_size": 64, "epochs": 10}   # notebook 04
+DCGAN_FIT = {"batch_size": 64, "epochs": 5}   # notebook 04
 VAE_FIT = {"batch_size": 64, "epochs": 20}     # notebook 05
 N_SCORE, K_NLL, N_NLL = 10000, 1000, 500       # samples scored; importance samples and test images for the NLL
 OWN_RUNS = {"dcgan": "dcgan", "vae": "vae"}    # the run names notebooks 04 and 05 use (seed 0)
@@ -130,7 +130,8 @@ def _score_dcgan(seed: int, x_tanh, test01, save: bool) -> dict:
     samples, _ = comparison.sample(comparison.gan_decoder(model.sampler), model.latent_dim, N_SCORE, seed=seed)
     if save:
         model.sampler.save_weights(_weights("dcgan", seed, "generator"))
-    return {"model": "dcgan", "seed": seed, **DCGAN_FIT, **_scores(model, samples, test01, history)}
+    return {"model": "dcgan", "seed": seed, **DCGAN_FIT, "r1_weight": model.r1_weight,
+            **_scores(model, samples, test01, history)}
 
 
 def _score_vae(seed: int, x01, test01, test_binary, save: bool) -> dict:

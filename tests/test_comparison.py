@@ -169,14 +169,15 @@ def test_shipped_runs_use_the_notebook_settings(model, notebook, monkeypatch):
     parameters = _notebook_parameters(notebook, monkeypatch)
     assert settings == {"batch_size": parameters["BATCH_SIZE"], "epochs": parameters["EPOCHS"]}
     defaults = inspect.signature({"dcgan": dcgan.make_gan, "vae": vae.make_vae}[model]).parameters
-    names = {"LATENT_DIM": "latent_dim", "LEARNING_RATE": "lr", "EMA_DECAY": "ema_decay",
-             **({"WIDTH": "width"} if model == "dcgan" else {})}  # notebook 05 uses make_vae's default width
+    names = {"LATENT_DIM": "latent_dim", "LEARNING_RATE": "lr", "EMA_DECAY": "ema_decay",  # 05: make_vae width
+             **({"G_WIDTH": "g_width", "D_WIDTH": "d_width", "R1_WEIGHT": "r1_weight"} if model == "dcgan" else {})}
     for name, argument in names.items():
         assert parameters[name] == defaults[argument].default, \
             f"{name}: make weights and make bench train with the make_gan/make_vae defaults"
+    expected = {**settings, "ema_decay": parameters["EMA_DECAY"], "learning_rate": parameters["LEARNING_RATE"],
+                **({"r1_weight": parameters["R1_WEIGHT"]} if model == "dcgan" else {})}
     for seed in pretrained.SEEDS:
         run = pretrained.manifest()["runs"][f"{model}-seed{seed}"]
-        shipped = {key: run.get(key) for key in [*settings, "ema_decay", "learning_rate", "xla"]}
-        expected = {**settings, "ema_decay": parameters["EMA_DECAY"], "learning_rate": parameters["LEARNING_RATE"]}
+        shipped = {key: run.get(key) for key in [*expected, "xla"]}
         assert shipped == {**expected, "xla": True}, \
             f"{model}-seed{seed} is stale: run `make weights`"

@@ -30,8 +30,9 @@ def test_shapes_and_ranges():
     assert dcgan.build_reference_discriminator()(np.zeros((2, 28, 28, 1))).shape == (2, 1)
 
 
-def test_one_train_step_changes_both_networks():
-    model = small_gan()
+@pytest.mark.parametrize("r1_weight", [0.0, 1.0])
+def test_one_train_step_changes_both_networks(r1_weight):
+    model = small_gan(r1_weight=r1_weight)
     before = [[w.numpy().copy() for w in net.trainable_weights] for net in (model.generator, model.discriminator)]
     model.fit(fake_images(32), batch_size=32, epochs=1, verbose=0)
     for net, old in zip((model.generator, model.discriminator), before):
@@ -45,6 +46,23 @@ def test_ema_generator_after_one_step_is_the_warmed_up_average():
     decay = 2 / 11  # first generator update: min(0.999, (1 + 1) / (10 + 1))
     for average, current, old in zip(model.generator_ema.weights, model.generator.weights, start):
         np.testing.assert_allclose(average.numpy(), decay * old + (1 - decay) * current.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_r1_penalty_of_a_linear_discriminator_is_half_its_squared_weight_norm():
+    keras.utils.set_random_seed(0)
+    linear = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model = gan.GAN(dcgan.build_generator(16, width=8), linear, 16, r1_weight=1.0)
+    _, penalty = model._real_logits_and_r1(keras.ops.convert_to_tensor(fake_images(4)))
+    kernel = linear.layers[-1].kernel.numpy()  # logit = w.x + b, so grad_x logit = w for every image
+    assert float(penalty) == pytest.approx(0.5 * np.sum(kernel ** 2), rel=1e-5)
+
+
+def test_r1_weight_changes_the_discriminator_update():
+    after = [small_gan(r1_weight=weight) for weight in (0.0, 10.0)]
+    for model in after:
+        model.train_on_batch(fake_images(16))  # same seed: same networks, same batch, same latent draws
+    pairs = zip(*(model.discriminator.get_weights() for model in after))
+    assert any(not np.allclose(a, b) for a, b in pairs)
 
 
 def test_losses_at_an_undecided_discriminator():
@@ -86,7 +104,7 @@ assert all(np.isfinite(v[0]) for v in logs.values()), logs
 assert any(not np.allclose(a, b) for a, b in zip(before, model.generator_ema.get_weights()))  # EMA too
 from course_utils import vae
 with strategy.scope():  # the course factories too: they leave XLA off under a strategy (it would fail)
-    course_models = {dcgan.make_gan(16, width=8): x, vae.make_vae(8, width=4): (x + 1) / 2}
+    course_models = {dcgan.make_gan(16, g_width=8, d_width=8): x, vae.make_vae(8, width=4): (x + 1) / 2}
 for course_model, images in course_models.items():
     assert not course_model.jit_compile
     assert all(np.isfinite(v[0]) for v in course_model.fit(images, batch_size=32, epochs=1, verbose=0).history.values())

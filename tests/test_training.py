@@ -63,7 +63,7 @@ def test_time_budget_stops_training_and_evaluates_at_each_mark():
     assert [r[2] for r in budget.results] == [1, 2] and budget.results[-1][1] <= 2 * 32
 
 
-@pytest.mark.parametrize("make", [lambda: dcgan.make_gan(16, width=8), lambda: vae.make_vae(8, width=4)])
+@pytest.mark.parametrize("make", [lambda: dcgan.make_gan(16, g_width=8, d_width=8), lambda: vae.make_vae(8, width=4)])
 def test_course_models_compile_with_xla_outside_a_strategy(make):
     """Keras's "auto" leaves XLA off on a CPU; the course turns it on (make bench: bench_xla.py)."""
     assert training.jit_compile() is True and make().jit_compile is True
