@@ -8,8 +8,8 @@ Choices (each explained in notebook 04):
 - discriminator: two stride-2 convolutions (28 -> 14 -> 7) and a 3x3 convolution at 7x7, with
   LeakyReLU(0.2), no BatchNorm (it would mix statistics of real and fake batches), one logit out.
 - The two are not the same size: the generator (width 64) has the harder job and gets about
-  eight times the discriminator's parameters (width 32).  ``make_gan`` adds the R1 penalty
-  (``gan.GAN``), which keeps the game stable at Adam's learning rate 1e-3.
+  eight times the discriminator's parameters (width 32).
+- ``make_gan`` adds the R1 penalty to the discriminator's loss (``gan.GAN``, ``losses.r1_penalty``).
 - The reference network of the TensorFlow DCGAN tutorial is here too, for the benchmark.
 """
 
