@@ -28,8 +28,9 @@ from course_utils import config
 def jit_compile() -> bool | str:
     """XLA for the training step: on, except under a ``tf.distribute`` strategy.
 
-    Keras's default ("auto") uses XLA only on a GPU or TPU, but XLA also makes the course
-    models train 1.6 to 2 times as fast on a laptop CPU (``make bench``: benchmarks/bench_xla.py).
+    Keras's default ("auto") uses XLA only on a GPU or TPU, but on a laptop CPU XLA made the
+    course VAE train about twice as fast; the DCGAN, whose time goes into its convolutions,
+    gained little (``make bench``: benchmarks/bench_xla.py).
     Under a strategy, XLA cannot reach the random-generator state that lives on the other
     replicas' devices, so there the choice stays with Keras ("auto": off).
     """
