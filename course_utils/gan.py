@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from course_utils import averaging, data, losses
+from course_utils import averaging, data, losses, training
 
 GENERATOR_LOSSES = {
     "nonsaturating": losses.generator_loss_nonsaturating,
@@ -48,6 +48,7 @@ class GAN(keras.Model):
         self.generator_loss = GENERATOR_LOSSES[generator_loss]
         # The R1 penalty (``losses.r1_penalty``) with this weight is added to the discriminator's loss.
         self.r1_weight = r1_weight
+        self.seed = seed
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.built = True  # both networks arrive built; this lets checkpoints restore before fit
@@ -79,6 +80,15 @@ class GAN(keras.Model):
         """The networks that make up a trained GAN, by name (what ``training.fit_or_load`` saves)."""
         parts = {"generator": self.generator, "generator_ema": self.generator_ema, "discriminator": self.discriminator}
         return {name: network for name, network in parts.items() if network is not None}
+
+    @property
+    def settings(self) -> dict:
+        """The choices, besides the networks, that decide what training makes of this GAN
+        (``training.fit_or_load`` records them with a run).  Needs ``compile`` first."""
+        return {"latent_dim": self.latent_dim, "generator_loss": self.generator_loss.__name__,
+                "data_range": self.data_range, "ema_decay": self.ema_decay, "r1_weight": self.r1_weight,
+                "seed": self.seed, "d_optimizer": training.optimizer_settings(self.d_optimizer),
+                "g_optimizer": training.optimizer_settings(self.g_optimizer)}
 
     @property
     def sampler(self) -> keras.Model:

@@ -43,10 +43,19 @@ def _weights(model: str, seed: int, part: str) -> Path:
     return WEIGHTS_DIR / f"{model}-seed{seed}.{part}.weights.h5"
 
 
-def _own_run(model: str) -> Path | None:
-    """A learner's finished full-mode run from notebook 04/05, if there is one."""
+def _own_run(model: str, networks: dict[str, keras.Model]) -> Path | None:
+    """A learner's finished full-mode run from notebook 04/05, if there is one with ``networks``' architecture.
+
+    A run made with other widths (or by an older version of the course) cannot load into them: it is skipped.
+    """
     folder = config.cache_dir() / "runs" / OWN_RUNS[model]
-    return folder if (folder / "history.csv").exists() else None
+    if not all((folder / f"{part}.weights.h5").exists() for part in networks):
+        return None
+    saved = (training.saved_settings(folder) or {}).get("networks", {})
+    if any(saved.get(part) != training.weight_shapes(network) for part, network in networks.items()):
+        print(f"Your run in {folder} has another architecture than the course's (or no record of it): not used.")
+        return None
+    return folder
 
 
 def _load_generator(path: Path) -> keras.Model:
@@ -78,8 +87,8 @@ def _shipped_seconds(model: str, seed: int) -> float:
 
 def load_dcgans() -> list[Run]:
     """The DCGAN generators (z -> image in [-1, 1]) to compare; says which weights it used."""
-    own = _own_run("dcgan")
-    if own is not None and (own / "generator_ema.weights.h5").exists():
+    own = _own_run("dcgan", {"generator_ema": dcgan.build_generator()})
+    if own is not None:
         print(f"DCGAN: your own run from notebook 04 ({own})")
         seconds = sum(training.read_history(own)["seconds"])
         return [Run("your run", _load_generator(own / "generator_ema.weights.h5"), seconds)]
@@ -90,8 +99,8 @@ def load_dcgans() -> list[Run]:
 
 def load_vaes() -> list[Run]:
     """The VAEs (``encode``/``decode``) to compare; says which weights it used."""
-    own = _own_run("vae")
-    if own is not None and (own / "decoder_ema.weights.h5").exists():
+    own = _own_run("vae", {"encoder_ema": vae.build_encoder(), "decoder_ema": vae.build_decoder()})
+    if own is not None:
         print(f"VAE: your own run from notebook 05 ({own})")
         seconds = sum(training.read_history(own)["seconds"])
         return [Run("your run", _load_vae(own / "encoder_ema.weights.h5", own / "decoder_ema.weights.h5"), seconds)]

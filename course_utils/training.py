@@ -6,7 +6,10 @@
 - otherwise it trains with ``model.fit``, one line per epoch, and Keras's
   ``BackupAndRestore`` saves progress every epoch, so a run interrupted by a kernel
   restart, a closed laptop or a Colab disconnect resumes at the next unfinished epoch;
-- per-epoch metrics (and the seconds each epoch took) go to ``history.csv`` in the run folder.
+- per-epoch metrics (and the seconds each epoch took) go to ``history.csv`` in the run folder;
+- the run's settings go to ``settings.json``: a run made with other settings (a changed learning
+  rate, width or number of epochs, or an older version of the course) is set aside, not loaded
+  or resumed, because it would either fail to load or show results of settings that are gone.
 
 ``jit_compile()`` is the XLA setting that ``make_gan`` and ``make_vae`` compile with.
 
@@ -17,12 +20,16 @@ run never masquerades as a full one).  Weights use the Keras 3 naming, ``*.weigh
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from course_utils import config
+
+SETTINGS_FILE = "settings.json"  # in each run folder: what the run was made with
 
 
 def jit_compile() -> bool | str:
@@ -43,6 +50,71 @@ def run_dir(name: str) -> Path:
     path = config.cache_dir() / "runs" / (f"{name}-fast" if config.FAST else name)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def optimizer_settings(optimizer: keras.optimizers.Optimizer) -> dict:
+    """An optimizer's class and hyper-parameters (its Keras config, without the automatic name)."""
+    config = optimizer.get_config()
+    config.pop("name", None)
+    return {"class": type(optimizer).__name__, **config}
+
+
+def weight_shapes(network: keras.Model) -> list[list[int]]:
+    """The shapes of a network's weights, in order: what must match for its saved weights to load."""
+    return [list(weight.shape) for weight in network.weights]
+
+
+def run_settings(model: keras.Model, parts: dict[str, keras.Model], x, epochs: int, batch_size: int) -> dict:
+    """What decides the result of a run, as plain JSON values: the model's own settings
+    (``model.settings``: losses, optimizers, seed...), each network's weight shapes, the shape
+    of the training data, the number of epochs and the batch size."""
+    settings = {"model": model.settings, "networks": {name: weight_shapes(net) for name, net in parts.items()},
+                "data_shape": list(np.shape(x)), "epochs": epochs, "batch_size": batch_size}
+    return json.loads(json.dumps(settings))  # tuples become lists, as they are when read back
+
+
+def saved_settings(folder: Path) -> dict | None:
+    """The settings recorded with the run in ``folder`` (None if it has no record)."""
+    path = folder / SETTINGS_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def differences(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """The settings that both ``old`` and ``new`` record, with different values ("name old -> new").
+
+    A key that only one side has is not compared: a newer Keras may add one to its optimizer config.
+    """
+    found = []
+    for key in sorted(old.keys() & new.keys()):
+        a, b = old[key], new[key]
+        if isinstance(a, dict) and isinstance(b, dict):
+            found += differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            change = " (other shapes)" if isinstance(a, list) else f" {_show(a)} -> {_show(b)}"
+            found.append(f"{prefix}{key}{change}")
+    return found
+
+
+def _show(value) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)  # 0.001, not float32's 0.0010000000474974513
+
+
+def set_aside_other_run(folder: Path, settings: dict) -> None:
+    """Move a run made with other ``settings`` out of ``folder`` (to a dated folder beside it), and say why."""
+    if not any(folder.iterdir()):
+        return
+    saved = saved_settings(folder)
+    if saved is None:
+        why = "it has no record of its settings (an older version of the course made it)"
+    else:
+        changed = differences(saved, settings)
+        if not changed:
+            return
+        why = "it was made with other settings: " + "; ".join(changed)
+    aside = folder.with_name(f"{folder.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")
+    folder.rename(aside)
+    folder.mkdir()
+    print(f"Not using the run in {folder}: {why}.\nIt is kept in {aside}; a new run starts.")
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -72,8 +144,11 @@ def fit_or_load(model: keras.Model, parts: dict[str, keras.Model], name: str, x,
     ``parts`` names the sub-models whose weights make up the result, e.g.
     ``{"generator": g, "discriminator": d}``; each is saved as ``<part>.weights.h5``.
     ``fit_options`` go to ``model.fit`` (e.g. ``validation_data``).
+    A run in the folder that was made with other settings is set aside first (``set_aside_other_run``).
     """
     folder = run_dir(name)
+    settings = run_settings(model, parts, x, epochs, batch_size)
+    set_aside_other_run(folder, settings)
     finished = {part: folder / f"{part}.weights.h5" for part in parts}
     if all(path.exists() for path in finished.values()):
         for part, network in parts.items():
@@ -84,6 +159,7 @@ def fit_or_load(model: keras.Model, parts: dict[str, keras.Model], name: str, x,
     if not (folder / "backup").exists():  # a fresh start: drop logs of a run whose checkpoint is gone
         for stale in [history_file, *folder.glob("*.npy")]:
             stale.unlink(missing_ok=True)
+    (folder / SETTINGS_FILE).write_text(json.dumps(settings, indent=1))
     model.fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose, **fit_options, callbacks=[
         EpochTimer(), *callbacks,
         keras.callbacks.CSVLogger(str(history_file), append=True),

@@ -95,6 +95,7 @@ class VAE(keras.Model):
         self.decoder_ema = averaging.averaged_copy(decoder) if ema_decay is not None else None
         self.beta = beta
         self.dynamic_binarization = dynamic_binarization
+        self.seed = seed
         self.sampling = Sampling(seed=seed)
         self.binarize_noise = keras.random.SeedGenerator(seed + 1)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "elbo")}
@@ -110,6 +111,13 @@ class VAE(keras.Model):
         parts = {"encoder": self.encoder, "decoder": self.decoder,
                  "encoder_ema": self.encoder_ema, "decoder_ema": self.decoder_ema}
         return {name: network for name, network in parts.items() if network is not None}
+
+    @property
+    def settings(self) -> dict:
+        """The choices, besides the networks, that decide what training makes of this VAE
+        (``training.fit_or_load`` records them with a run).  Needs ``compile`` first."""
+        return {"beta": self.beta, "dynamic_binarization": self.dynamic_binarization, "ema_decay": self.ema_decay,
+                "seed": self.seed, "optimizer": training.optimizer_settings(self.optimizer)}
 
     @property
     def eval_networks(self) -> tuple[keras.Model, keras.Model]:

@@ -1,6 +1,7 @@
 """Notebook 06's tools: the table, sharpness, nearest neighbours, GAN inversion, the explorer, shipped weights."""
 
 import inspect
+import json
 from pathlib import Path
 
 import keras
@@ -8,7 +9,19 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import comparison, config, data, dcgan, explorer, inversion, latent, metrics, pretrained, vae
+from course_utils import (
+    comparison,
+    config,
+    data,
+    dcgan,
+    explorer,
+    inversion,
+    latent,
+    metrics,
+    pretrained,
+    training,
+    vae,
+)
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -124,15 +137,34 @@ def test_shipped_weights_load_and_sample_well(mnist, monkeypatch, tmp_path):
     assert gans[0].train_seconds > 0 and vaes[0].train_seconds > 0
 
 
+def _own_dcgan_run(cache, generator, record=True):
+    """A finished run folder as notebook 04 leaves it, with ``generator`` as its averaged generator
+    (``record``: with its settings.json, which runs made by older versions of the course lack)."""
+    own = cache / "runs" / "dcgan"
+    own.mkdir(parents=True)
+    generator.save_weights(own / "generator_ema.weights.h5")
+    (own / "history.csv").write_text("epoch,seconds\n0,30.5\n1,29.5\n")
+    if record:
+        shapes = {"generator_ema": training.weight_shapes(generator)}
+        (own / "settings.json").write_text(json.dumps({"networks": shapes}))
+
+
 def test_own_full_runs_are_used_instead(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
-    own = tmp_path / "runs" / "dcgan"
-    own.mkdir(parents=True)
-    dcgan.build_generator().save_weights(own / "generator_ema.weights.h5")
-    (own / "history.csv").write_text("epoch,seconds\n0,30.5\n1,29.5\n")
+    _own_dcgan_run(tmp_path, dcgan.build_generator())
     (run,) = pretrained.load_dcgans()
     assert run.label == "your run" and run.train_seconds == 60.0
     assert "your own run from notebook 04" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("record", [True, False], ids=["other-width", "no-record"])
+def test_own_runs_of_another_architecture_are_skipped(record, monkeypatch, tmp_path, capsys):
+    """A run from notebook 04 with G_WIDTH changed, or from an older course, cannot load: the shipped weights."""
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    _own_dcgan_run(tmp_path, dcgan.build_generator(width=32), record)
+    runs = pretrained.load_dcgans()
+    assert [run.label for run in runs] == [f"seed {s}" for s in pretrained.SEEDS]
+    assert "another architecture" in capsys.readouterr().out
 
 
 def test_make_weights_command_line(monkeypatch, tmp_path):

@@ -18,10 +18,11 @@ class InterruptAt(keras.callbacks.Callback):
             raise KeyboardInterrupt  # what a kernel interrupt looks like inside fit
 
 
-def small_gan(seed):
+def small_gan(seed, width=8, lr=1e-3):
     keras.utils.set_random_seed(seed)
-    model = gan.GAN(dcgan.build_generator(16, width=8), dcgan.build_discriminator(width=8), 16, data_range=(-1, 1))
-    model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
+    model = gan.GAN(dcgan.build_generator(16, width=width), dcgan.build_discriminator(width=width), 16,
+                    data_range=(-1, 1))
+    model.compile(keras.optimizers.Adam(lr, beta_1=0.5), keras.optimizers.Adam(lr, beta_1=0.5))
     images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
     return model, {"generator": model.generator, "discriminator": model.discriminator}, images
 
@@ -53,6 +54,57 @@ def test_resume_after_interruption_continues_at_the_right_epoch(build, tmp_path,
     for a, b in zip([w for part in parts.values() for w in part.get_weights()], trained):
         np.testing.assert_array_equal(a, b)  # loaded, not retrained
     assert all((folder / f"{name}.weights.h5").exists() for name in parts)
+
+
+def _weights(parts):
+    return [w for part in parts.values() for w in part.get_weights()]
+
+
+@pytest.mark.parametrize("change, epochs, expected", [
+    ({"width": 12}, 2, "networks.discriminator (other shapes)"),
+    ({"lr": 1e-2}, 2, "model.d_optimizer.learning_rate 0.001 -> 0.01"),
+    ({}, 3, "epochs 2 -> 3"),
+], ids=["architecture", "learning-rate", "epochs"])
+def test_a_run_made_with_other_settings_is_set_aside_not_loaded(change, epochs, expected, tmp_path, monkeypatch,
+                                                                 capsys):
+    """Loading it would fail (other shapes) or show the results of settings the learner has changed."""
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    monkeypatch.setattr(config, "FAST", False)
+    model, parts, x = small_gan(0)
+    _, folder = training.fit_or_load(model, parts, "run", x, epochs=2, batch_size=32, verbose=0)
+    old = _weights(parts)
+    model, parts, x = small_gan(0, **change)
+    history, folder = training.fit_or_load(model, parts, "run", x, epochs=epochs, batch_size=32, verbose=0)
+    out = capsys.readouterr().out
+    assert f"Not using the run in {folder}" in out and expected in out, out
+    assert len(history["epoch"]) == epochs, "trained afresh"
+    (aside,) = tmp_path.glob("runs/run.set-aside-*")
+    assert all((aside / f"{name}.weights.h5").exists() for name in parts), "the old run is kept"
+    assert training.saved_settings(folder)["epochs"] == epochs
+    if not change:  # same networks: the weights show that it trained rather than loaded
+        assert any(not np.array_equal(a, b) for a, b in zip(_weights(parts), old))
+
+
+def test_a_run_without_a_record_of_its_settings_is_set_aside(tmp_path, monkeypatch, capsys):
+    """What an older version of the course left behind: weights and a history, no settings.json."""
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    monkeypatch.setattr(config, "FAST", False)
+    model, parts, x = small_gan(0, width=12)
+    folder = training.run_dir("run")
+    for name, network in parts.items():
+        network.save_weights(folder / f"{name}.weights.h5")
+    model, parts, x = small_gan(0)
+    training.fit_or_load(model, parts, "run", x, epochs=1, batch_size=32, verbose=0)
+    assert "no record of its settings" in capsys.readouterr().out
+    assert training.saved_settings(folder) is not None
+
+
+def test_settings_only_one_side_records_are_not_differences():
+    """A newer Keras may add a key to its optimizer config: that alone must not discard a run."""
+    old = {"model": {"optimizer": {"learning_rate": 1e-3}}, "epochs": 5}
+    new = {"model": {"optimizer": {"learning_rate": 1e-3, "new_keras_option": None}}, "epochs": 5}
+    assert training.differences(old, new) == []
+    assert training.differences(old, {**new, "epochs": 6}) == ["epochs 5 -> 6"]
 
 
 def test_time_budget_stops_training_and_evaluates_at_each_mark():
