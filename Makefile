@@ -1,14 +1,15 @@
-# The two commands for a fresh machine: `make lab` and `make test`.
+# The two commands for a fresh machine: `make lab` and `make test`.  `make` alone lists every target.
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# a Colab-like environment (issue 9): Python 3.12 and Colab's package versions
+# a Colab-like environment: Python 3.12 and Colab's package versions
 COLAB_VENV ?= .venv-colab
 PYENV_ROOT ?= $(HOME)/.pyenv
 COLAB_PYTHON ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12)),python3.12)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test data course badges setup clean test-colab weights weights-check bench classifier
+.PHONY: help lab test test-quick data course badges setup clean test-colab weights weights-check bench classifier
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +17,10 @@ $(BIN)/.course-installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-setup: $(BIN)/.course-installed
+help:  ## list the targets with their purpose
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+setup: $(BIN)/.course-installed  ## create .venv and install the course with its development tools
 
 data: setup  ## fetch MNIST once; afterwards everything works offline
 	$(BIN)/python -m course_utils.data
@@ -24,9 +28,13 @@ data: setup  ## fetch MNIST once; afterwards everything works offline
 lab: data  ## set up, fetch data, open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: data  ## lint, unit tests and every notebook, in fast mode
+test: data  ## lint, unit tests and every notebook, in fast mode (what CI runs)
 	$(BIN)/ruff check .
 	COURSE_FAST=1 $(BIN)/pytest tests notebooks $(NBVAL)
+
+test-quick: data  ## lint and the unit tests without the slow ones (subprocesses, browser, wheel), no notebooks
+	$(BIN)/ruff check .
+	COURSE_FAST=1 $(BIN)/pytest tests -m "not slow"
 
 $(COLAB_VENV)/bin/.colab-installed: tests/colab-requirements.txt pyproject.toml
 	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
@@ -51,17 +59,17 @@ bench: data  ## the performance table (speed and quality targets), on this machi
 	for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
 
 weights: data  ## retrain the shipped DCGAN and VAE weights, 3 seeds each (about an hour on 2 cores)
-	COURSE_FAST=0 $(BIN)/python -m course_utils.pretrained
+	COURSE_FAST=0 $(BIN)/python tools/train_weights.py
 
 weights-check: data  ## retrain seed 1 of each model from scratch and compare with the shipped scores (about 20 min)
 	rm -rf test-output/weights-check && mkdir -p test-output/weights-check
-	COURSE_FAST=0 COURSE_CACHE=$(CURDIR)/test-output/weights-check $(BIN)/python -m course_utils.pretrained --check --seeds 1
+	COURSE_FAST=0 COURSE_CACHE=$(CURDIR)/test-output/weights-check $(BIN)/python tools/train_weights.py --check --seeds 1
 
 classifier: data  ## retrain the metrics classifier from its seed (about 15 minutes on 2 cores)
-	$(BIN)/python -m course_utils.classifier
+	$(BIN)/python tools/train_classifier.py
 
 badges:  ## regenerate the README's notebook map, the Colab badges and every notebook's setup cell
-	$(BIN)/python -m course_utils.contents
+	$(BIN)/python tools/badges.py
 
-clean:
-	rm -rf $(VENV) test-output
+clean:  ## remove both virtual environments and test output (the MNIST and run cache stays)
+	rm -rf $(VENV) $(COLAB_VENV) test-output

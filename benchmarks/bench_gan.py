@@ -3,7 +3,7 @@
 Both train on the full MNIST training set on this machine, one after the other, for the
 same training time (evaluation time excluded).  At fixed time marks each is scored by
 MNIST-FID on 5,000 samples against the test set; the floor (5,000 training images vs the
-test set) is printed with them.  Targets (issue 6, 2-core CPU): course FID <= 10x floor
+test set) is printed with them.  Targets (2-core CPU): course FID <= 10x floor
 after 10 minutes; the course reaches the reference's final FID at least 10x sooner.
 The course DCGAN compiles its training step with XLA (as notebook 04 does); the reference
 runs as published, without it. bench_xla.py measures what XLA alone is worth.
@@ -14,8 +14,10 @@ import argparse
 
 import keras
 import numpy as np
+import reference_models
 
-from course_utils import classifier, data, dcgan, gan, metrics, pretrained, training
+import course_utils
+from course_utils import data, gan, metrics, training
 
 N_EVAL = 5000
 
@@ -23,7 +25,7 @@ N_EVAL = 5000
 def tutorial_gan(seed: int) -> gan.GAN:
     """The TensorFlow DCGAN tutorial as published: its networks, latent 100, Adam(1e-4) with default betas."""
     keras.utils.set_random_seed(seed)
-    model = gan.GAN(dcgan.build_reference_generator(), dcgan.build_reference_discriminator(), 100,
+    model = gan.GAN(reference_models.build_reference_generator(), reference_models.build_reference_discriminator(), 100,
                     data_range=(-1, 1), seed=seed)
     model.compile(d_optimizer=keras.optimizers.Adam(1e-4), g_optimizer=keras.optimizers.Adam(1e-4))
     return model
@@ -31,8 +33,7 @@ def tutorial_gan(seed: int) -> gan.GAN:
 
 def contestants():
     """name -> (model factory, batch size): the course default (notebook 04) and the tutorial's settings."""
-    course_batch = pretrained.DCGAN_FIT["batch_size"]
-    return {"course DCGAN": (lambda seed: dcgan.make_gan(seed=seed), course_batch), "TF tutorial": (tutorial_gan, 256)}
+    return {"course DCGAN": (lambda seed: gan.make_gan(seed=seed), gan.BATCH_SIZE), "TF tutorial": (tutorial_gan, 256)}
 
 
 def run(name, make_model, batch_size, x, real_features, marks, seed=0):
@@ -40,8 +41,7 @@ def run(name, make_model, batch_size, x, real_features, marks, seed=0):
     z = np.random.default_rng(seed).normal(size=(N_EVAL, model.latent_dim)).astype("float32")
 
     def score():  # the EMA generator where the model keeps one (the course default), as in notebook 04
-        samples = (model.sampler.predict(z, batch_size=1000, verbose=0) + 1) / 2
-        return metrics.fid(real_features, classifier.features_and_probabilities(samples)[0])
+        return metrics.fid(real_features, metrics.features_and_probabilities(model.sample01(z))[0])
 
     budget = training.TimeBudget(marks, score, batch_size)
     model.fit(x, batch_size=batch_size, epochs=1000, verbose=0, callbacks=[budget], shuffle=True)
@@ -56,10 +56,11 @@ def main():
     parser.add_argument("--course-only", action="store_true",
                         help="skip the reference (its numbers do not depend on the course's code)")
     args = parser.parse_args()
+    course_utils.start()
     marks = [m * 60 for m in (0.5, 1, 2, 4, 6, 8, 10, 12) if m <= args.minutes]
     mnist = data.load_mnist(verbose=False)
-    real_features = classifier.features_and_probabilities(data.to_unit(mnist.x_test))[0]
-    floor = metrics.fid(real_features, classifier.features_and_probabilities(data.to_unit(mnist.x_train[:N_EVAL]))[0])
+    real_features = metrics.features_and_probabilities(data.to_unit(mnist.x_test))[0]
+    floor = metrics.fid(real_features, metrics.features_and_probabilities(data.to_unit(mnist.x_train[:N_EVAL]))[0])
     print(f"## GAN ({args.minutes:g} min per model; FID on {N_EVAL} samples vs the test set; floor {floor:.2f})")
     x = data.to_tanh(mnist.x_train)
     results = {name: run(name, *spec, x, real_features, marks) for name, spec in contestants().items()

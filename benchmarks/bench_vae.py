@@ -1,6 +1,6 @@
 """Benchmark: the course VAE against the TensorFlow CVAE tutorial's design, same wall-clock budget.
 
-Protocol (issue 7): dynamically binarized MNIST for training, the test set binarized once
+Protocol: dynamically binarized MNIST for training, the test set binarized once
 (seed 0); at fixed time marks, the test ELBO (all 10,000 test images) and the
 importance-weighted NLL with K=1000 on the first 1,000 test images, in nats.
 Target (2-core CPU): course NLL <= 87 nats after 10 minutes.
@@ -12,8 +12,10 @@ Run: make bench   (or python benchmarks/bench_vae.py --minutes 10; add --course-
 import argparse
 
 import keras
+import reference_models
 
-from course_utils import data, metrics, pretrained, training, vae
+import course_utils
+from course_utils import data, metrics, training, vae
 
 K, N_NLL = 1000, 1000
 
@@ -21,15 +23,14 @@ K, N_NLL = 1000, 1000
 def tutorial_vae(seed: int) -> vae.VAE:
     """The TensorFlow CVAE tutorial as published: its networks, latent 2, Adam(1e-4)."""
     keras.utils.set_random_seed(seed)
-    model = vae.VAE(vae.build_reference_encoder(2), vae.build_reference_decoder(2), seed=seed)
+    model = vae.VAE(reference_models.build_reference_encoder(2), reference_models.build_reference_decoder(2), seed=seed)
     model.compile(keras.optimizers.Adam(1e-4))
     return model
 
 
 def contestants():
     """name -> (model factory, batch size): the course default (notebook 05) and the tutorial's settings."""
-    course_batch = pretrained.VAE_FIT["batch_size"]
-    return {"course VAE": (lambda seed: vae.make_vae(seed=seed), course_batch), "TF tutorial": (tutorial_vae, 32)}
+    return {"course VAE": (lambda seed: vae.make_vae(seed=seed), vae.BATCH_SIZE), "TF tutorial": (tutorial_vae, 32)}
 
 
 def run(name, make_model, batch_size, x01, test_binary, marks, seed=0):
@@ -57,6 +58,7 @@ def main():
     parser.add_argument("--course-only", action="store_true",
                         help="skip the reference (its numbers do not depend on the course's code)")
     args = parser.parse_args()
+    course_utils.start()
     marks = [m * 60 for m in (1, 2, 5, 10) if m <= args.minutes]
     mnist = data.load_mnist(verbose=False)
     x01 = data.to_unit(mnist.x_train)

@@ -17,7 +17,8 @@ import time
 
 import keras
 
-from course_utils import data, dcgan, pretrained, vae
+import course_utils
+from course_utils import data, gan, vae
 
 
 class StepClock(keras.callbacks.Callback):
@@ -43,9 +44,10 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="timed training steps per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per model, alternating the two settings")
     args = parser.parse_args()
+    course_utils.start()
     mnist = data.load_mnist(verbose=False)
-    models = {"course DCGAN": (dcgan.make_gan, data.to_tanh(mnist.x_train), pretrained.DCGAN_FIT["batch_size"]),
-              "course VAE": (vae.make_vae, data.to_unit(mnist.x_train), pretrained.VAE_FIT["batch_size"])}
+    models = {"course DCGAN": (gan.make_gan, data.to_tanh(mnist.x_train), gan.BATCH_SIZE),
+              "course VAE": (vae.make_vae, data.to_unit(mnist.x_train), vae.BATCH_SIZE)}
     print(f"## XLA (training steps per second, median of {args.rounds} rounds of {args.steps} steps)")
     for name, (make, x, batch_size) in models.items():
         compiled = {}

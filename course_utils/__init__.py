@@ -1,43 +1,84 @@
 """Helpers for the GANs-vs-VAEs course.
 
-The notebooks in ``notebooks/`` teach; the reusable, tested logic they import
-lives here, one idea per module:
+The notebooks in ``notebooks/`` teach; the reusable, tested logic they import lives
+here, one module per topic, each readable top to bottom:
 
-- ``config``          fast mode and where the course keeps its files
-- ``contents``, ``colab``  the notebook map, the repository URL (badges) and the Colab set-up
-- ``data``            MNIST, cached and verified, plus scalings
-- ``losses``          GAN and VAE losses and log-densities
-- ``gan``, ``dcgan``  the GAN as a ``keras.Model`` with its own ``train_step``; the DCGAN networks
-- ``vae``             the convolutional VAE as a ``keras.Model``
-- ``training``        resumable runs, time budgets; ``pretrained`` the shipped weights
-- ``metrics``, ``classifier``  MNIST-FID, KID, precision/recall, coverage, likelihood
-- ``latent``, ``explorer``  latent grids and interpolation; the ipywidgets latent explorer
-- ``comparison``, ``inversion``  notebook 06's side-by-side table; GAN inversion by latent optimisation
-- ``gan_theory``, ``toy2d``, ``linear_gaussian``, ``estimators``  the maths of notebooks 01-02
-- ``errata``, ``reproductions``, ``listings``  the article's defects, reproduced and fixed
-- ``plots``, ``envinfo``, ``checks``, ``exercises``  figures, environment report, exercise checks
+================  ============================================================  =========
+module            what it holds                                                 notebooks
+================  ============================================================  =========
+``config``        fast mode, where files go, the environment report             all
+``colab``         the course map, the release the Colab badges point at, the    all
+                  Colab set-up
+``data``          MNIST fetched, verified and cached; the scalings              all
+``plots``         image grids, PNG mosaics, GIFs, saving figures                all
+``losses``        GAN and VAE losses and log-densities                          01 02 04 05
+``theory_gan``    the GAN objective on 1-D densities; the 8-Gaussian toy GAN    01
+``theory_vae``    the exact linear-Gaussian model; gradient estimators          02
+``errata``        the article's defects, their reproductions, the fixed         03
+                  listings (a package: ``catalogue``, ``reproductions``,
+                  ``article_gan_fixed``, ``article_vae_fixed``)
+``training``      resumable runs in folders named by their settings; weight     04 05
+                  averaging; time budgets
+``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion  01 04 06
+``vae``           the convolutional VAE, ``make_vae``                           05 06
+``metrics``       the MNIST classifier's features; FID, KID, precision/recall,  04 05 06
+                  coverage, sharpness, likelihood
+``latent``        Gaussian grids, slerp, latent widgets                         05 06
+``compare``       scoring several models into one table; the shipped runs       06
+``exercises``     the exercise checks (CS231n-style relative errors)            all
+================  ============================================================  =========
+
+Importing a module starts TensorFlow only if that module needs it (``config``,
+``colab`` and ``data`` do not).  ``start()`` starts it with its C++ start-up noise
+filtered out; every notebook's setup cell calls it.
+
+Maintainer tools (``make badges``, ``make weights``, ``make classifier``) live in
+``tools/``, and the reference networks of the benchmarks in ``benchmarks/``.
 """
 
-import os as _os
+import os
+import re
+import sys
+import tempfile
 
 __version__ = "0.2.0"
 
 
-def _start_tensorflow_quietly() -> None:
-    """Import TensorFlow once with its C++ start-up chatter (CUDA probing on machines
-    without a GPU, CPU-flag notices) sent to /dev/null: it is noise for learners and it
-    would land in whichever notebook cell first touches TensorFlow."""
-    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    saved, devnull = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
-    _os.dup2(devnull, 2)
-    try:
-        import tensorflow as tf
-
-        tf.config.list_physical_devices("GPU")  # probes CUDA; leaves logical devices configurable
-    finally:
-        _os.dup2(saved, 2)
-        _os.close(saved)
-        _os.close(devnull)
+# What TensorFlow's C++ core prints while it starts on a CPU-only machine: noise for learners.
+START_UP_NOISE = re.compile(
+    r"cuda|cudnn|cufft|cublas|tensorrt|oneDNN custom operations|cpu_feature_guard|This TensorFlow binary is"
+    r"|To enable the following instructions|absl::InitializeLog|computation placer|Unable to register",
+    re.IGNORECASE)
 
 
-_start_tensorflow_quietly()
+def start() -> None:
+    """Import TensorFlow once, hiding its C++ start-up noise but keeping real errors.
+
+    On a machine without a GPU, TensorFlow's C++ core prints lines about CUDA drivers,
+    cuDNN/cuFFT/cuBLAS factories and CPU instruction sets while it starts; they would land
+    in whichever notebook cell first touches TensorFlow.  Here the start-up output is
+    captured, the lines matching ``START_UP_NOISE`` are dropped, and any other line (a
+    real error) is passed on to stderr.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no INFO or WARNING lines from C++ at all
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")  # probes CUDA now; leaves logical devices configurable
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            output = captured.read().decode(errors="replace")
+    errors = start_up_errors(output)
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+
+
+def start_up_errors(output: str) -> list[str]:
+    """The lines of TensorFlow's start-up output that are not known noise (``START_UP_NOISE``)."""
+    return [line for line in output.splitlines() if line.strip() and not START_UP_NOISE.search(line)]

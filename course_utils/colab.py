@@ -1,8 +1,16 @@
-"""What a notebook's Colab setup cell does once ``course_utils`` is installed.
+"""The course map, the release the Colab badges point at, and the Colab set-up.
+
+**The map.** ``NOTEBOOKS`` lists the notebooks; notebook 00 and the README render it with
+``map_markdown``, each row with an "Open in Colab" badge pointing at the release tag ``REF``
+of ``REPO_URL``, so a notebook opened in Colab installs the helpers it was written for.  A
+fork changes ``REPO_URL`` here and runs ``make badges`` (``tools/badges.py``), which rewrites
+the README map, the badges and every notebook's setup cell; a test checks that they agree.
+
+**The set-up** (``setup``), which the setup cell runs on Colab once ``course_utils`` is installed.
 
 Colab's runtime comes with TensorFlow, Keras, NumPy, matplotlib and ipywidgets at versions
 Google chose (ipywidgets 7.7.1, because version 8 breaks Colab's widget rendering).  The
-setup cell (written by ``make badges`` from ``contents.setup_cell``) therefore installs the
+setup cell (written by ``make badges``) therefore installs the
 course helpers with ``pip install --no-deps``, so pip cannot upgrade any of them, and then
 calls ``setup()``, which
 
@@ -20,10 +28,64 @@ import re
 import subprocess
 import sys
 
+import course_utils
 from course_utils import data
 
+REPO_URL = "https://github.com/gans-vs-vaes/course"
+"""The course's public repository (Colab installs ``course_utils`` from here)."""
+
+REF = f"v{course_utils.__version__}"
+"""The release tag that Colab badges and setup cells point at (a release tags its commit ``v<version>``)."""
+
+NOTEBOOKS = [
+    ("00_start_here.ipynb", "Start here",
+     "What the course is, your environment, MNIST fetched and cached, fast mode."),
+    ("01_gan_objective.ipynb", "The GAN objective",
+     "V(D,G), the optimal discriminator, JSD, saturating vs non-saturating loss, mode collapse."),
+    ("02_vae_elbo.ipynb", "The VAE ELBO",
+     "The correct ELBO, closed-form KL, the reparameterization trick, exact checks on a linear model."),
+    ("03_article_errata.ipynb", "Errata of the article",
+     "Every defect in the source article, reproduced and fixed; corrected listings."),
+    ("04_dcgan_mnist.ipynb", "DCGAN on MNIST", "A fast, diagnosable GAN trained on a laptop CPU."),
+    ("05_vae_mnist.ipynb", "VAE on MNIST", "A convolutional VAE with held-out likelihood and latent tools."),
+    ("06_gan_vs_vae.ipynb", "GAN vs VAE, measured", "Side-by-side metrics, pictures and a latent explorer."),
+]
+
+CPU_MINUTES = {"03_article_errata.ipynb": 7, "04_dcgan_mnist.ipynb": 14, "05_vae_mnist.ipynb": 15}
+"""Full-mode run time on a 2-core CPU of the notebooks that train (measured with `make course`)."""
+
+
+def colab_url(filename: str) -> str:
+    path = REPO_URL.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{path}/blob/{REF}/notebooks/{filename}"
+
+
+def colab_badge(filename: str) -> str:
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({colab_url(filename)})")
+
+
+def colab_pip_spec() -> str:
+    """What a notebook's Colab setup cell installs (``pip install --no-deps`` keeps Colab's packages)."""
+    return f"git+{REPO_URL}@{REF}"
+
+
+def map_markdown(link_prefix: str = "notebooks/") -> str:
+    """The notebook map as a Markdown table.
+
+    ``link_prefix`` is where links start from: ``notebooks/`` in the README, ``""``
+    inside a notebook.
+    """
+    rows = ["| # | Notebook | What you learn | Colab |", "|---|---|---|---|"]
+    for filename, title, summary in NOTEBOOKS:
+        rows.append(f"| {filename[:2]} | [{title}]({link_prefix}{filename}) | {summary} | {colab_badge(filename)} |")
+    return "\n".join(rows)
+
+
+# --- the Colab set-up -----------------------------------------------------------------------
+
 DISTRIBUTION = "course_utils"
-KEPT_AS_IS = ("tensorflow", "keras", "ipywidgets", "numpy", "matplotlib")
+KEPT_AS_IS = ("tensorflow", "keras", "ipywidgets", "numpy", "matplotlib", "pillow")
 """Packages Colab preinstalls and the course never reinstalls or upgrades."""
 
 
@@ -82,6 +144,7 @@ def setup(cpu_minutes: float | None = None) -> None:
         print("Installing what this runtime lacks:", " ".join(missing))
         _pip_install(missing)
     data.load_mnist()
+    course_utils.start()
     import tensorflow as tf
 
     if tf.config.list_physical_devices("GPU"):

@@ -1,13 +1,18 @@
-"""Course-wide settings: fast mode and the places the course writes to.
+"""Course-wide settings: fast mode, the places the course writes to, and what this machine runs.
 
 Fast mode (``COURSE_FAST=1``) is read here and nowhere else, so every notebook
 and test agrees on it.  It shrinks data and epochs so that the whole course runs
 in minutes (CI and ``make test`` set it); learners never need it.
+
+Importing this module does not start TensorFlow (``report`` imports it when called).
 """
 
 from __future__ import annotations
 
 import os
+import platform
+import sys
+from importlib import metadata
 from pathlib import Path
 
 FAST: bool = os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes", "on"}
@@ -39,9 +44,48 @@ def cache_dir() -> Path:
     return path
 
 
+def shown(path) -> str:
+    """``path`` as it is printed in notebooks: with the home folder written ``~``, so stored
+    outputs do not carry the name of the machine (and user) that ran them."""
+    path, home = Path(path), Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
 def describe(**settings) -> str:
     """One line per setting, headed by the mode, for a notebook's parameters cell."""
     mode = "FAST (COURSE_FAST=1: small data, few epochs)" if FAST else "full"
     width = max((len(k) for k in settings), default=0)
     lines = [f"mode: {mode}"] + [f"  {k:<{width}} = {v!r}" for k, v in settings.items()]
+    return "\n".join(lines)
+
+
+# --- the environment report of notebook 00 ------------------------------------------------
+
+PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib", "ipywidgets")
+
+
+def version(package: str) -> str:
+    """The installed version of ``package``, or "not installed"."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def in_colab() -> bool:
+    """True inside Google Colab (its runtime pre-imports ``google.colab``)."""
+    return "google.colab" in sys.modules
+
+
+def report() -> str:
+    """A short, human-readable summary of Python, the course's libraries, CPU threads and GPUs."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    lines = [f"Python      {platform.python_version()} ({'Colab' if in_colab() else platform.system()})"]
+    lines += [f"{name:<11} {version(name)}" for name in PACKAGES]
+    lines.append(f"CPU cores   {os.cpu_count()} (TensorFlow intra-op threads: "
+                 f"{tf.config.threading.get_intra_op_parallelism_threads() or 'auto'})")
+    lines.append(f"GPUs        {len(gpus)}" + (f" ({', '.join(g.name for g in gpus)})" if gpus else
+                                                " -- fine: every notebook is sized for a laptop CPU"))
     return "\n".join(lines)

@@ -1,10 +1,29 @@
-"""A GAN as a ``keras.Model`` with its own ``train_step``, so ``model.fit`` gives the
-progress bar, history and callbacks for free.
+"""GANs: the trainer, the course's DCGAN for MNIST, and GAN inversion.
 
-One ``train_step`` = one discriminator update on a real batch and a fresh fake batch,
-then one generator update.  The discriminator returns logits; the losses live in
-``course_utils.losses``.  Works with any generator (latent -> sample) and
-discriminator (sample -> one logit): MLPs on 2-D toy data, convolutional nets on MNIST.
+**The trainer** (``GAN``): a ``keras.Model`` with its own ``train_step``, so ``model.fit`` gives the
+progress bar, history and callbacks for free.  One ``train_step`` = one discriminator update on a
+real batch and a fresh fake batch, then one generator update.  The discriminator returns logits;
+the losses live in ``course_utils.losses``.  It works with any generator (latent -> sample) and
+discriminator (sample -> one logit): MLPs on 2-D toy data (notebook 01), convolutional nets on MNIST.
+
+**The DCGAN** (``build_generator``, ``build_discriminator``, ``make_gan``; each choice is explained in
+notebook 04):
+
+- generator: dense to 7x7x(2*width), a stride-2 transposed convolution to 14x14, a 3x3 convolution
+  at 14x14, and a stride-2 transposed convolution to 28x28.  Kernel 4 with stride 2 divides evenly,
+  which avoids the checkerboard artefacts of 5x5/2.  BatchNorm after every hidden layer, none on the
+  tanh output (DCGAN, Radford et al. 2016).
+- discriminator: two stride-2 convolutions (28 -> 14 -> 7) and a 3x3 convolution at 7x7, with
+  LeakyReLU(0.2), no BatchNorm (it would mix statistics of real and fake batches), one logit out.
+- the generator (width 64) has the harder job and gets about eight times the discriminator's
+  parameters (width 32).
+- ``make_gan`` adds the R1 penalty to the discriminator's loss (``losses.r1_penalty``) and averages
+  the generator's weights; ``BATCH_SIZE`` and ``EPOCHS`` are the course run's (notebook 04, ``make
+  weights``, ``make bench``).
+
+**Inversion** (``invert``): a GAN has no encoder, so to reconstruct an image we *optimise* the latent:
+minimise the pixel error ||G(z) - x||² over z with Adam, from a few random starts, and keep the best.
+What remains is the part of x the generator cannot produce.
 """
 
 from __future__ import annotations
@@ -14,9 +33,12 @@ import os
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
+from keras import layers, ops
 
-from course_utils import averaging, data, losses, training
+from course_utils import data, losses, training
+
+BATCH_SIZE = 64  # the course run: notebook 04, `make weights` and `make bench` read these
+EPOCHS = 5
 
 GENERATOR_LOSSES = {
     "nonsaturating": losses.generator_loss_nonsaturating,
@@ -41,10 +63,10 @@ class GAN(keras.Model):
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim = latent_dim
         self.data_range = data_range
-        # An exponential moving average of the generator's weights (``course_utils.averaging``):
+        # An exponential moving average of the generator's weights (``training.averaged_copy``):
         # it smooths out the oscillation of adversarial training and usually gives better samples.
         self.ema_decay = ema_decay
-        self.generator_ema = averaging.averaged_copy(generator) if ema_decay is not None else None
+        self.generator_ema = training.averaged_copy(generator) if ema_decay is not None else None
         self.generator_loss = GENERATOR_LOSSES[generator_loss]
         # The R1 penalty (``losses.r1_penalty``) with this weight is added to the discriminator's loss.
         self.r1_weight = r1_weight
@@ -95,6 +117,10 @@ class GAN(keras.Model):
         """The generator to sample from: the averaged one when ``ema_decay`` is set."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
+    def sample01(self, z) -> np.ndarray:
+        """Images in [0, 1] from latents ``z``, drawn by ``sampler`` (see ``images01``)."""
+        return images01(self.sampler, z)
+
     def sample_latent(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.noise)
 
@@ -130,7 +156,7 @@ class GAN(keras.Model):
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         if self.generator_ema is not None:
-            averaging.update(self.generator_ema, self.generator, self.g_optimizer.iterations, self.ema_decay)
+            training.update(self.generator_ema, self.generator, self.g_optimizer.iterations, self.ema_decay)
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
                             ("d_real", ops.mean(ops.sigmoid(real_logits))),
@@ -161,3 +187,100 @@ class Snapshots(keras.callbacks.Callback):
         self.samples.append(keras.ops.convert_to_numpy(self.model.sampler(self.latent, training=False)))
         if self.path is not None:
             np.save(self.path, np.stack(self.samples))
+
+
+# --- the DCGAN for MNIST ------------------------------------------------------------------------
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def _check(x, expected, where):
+    """Shape assert while building, in the spirit of the TensorFlow tutorial."""
+    got = tuple(x.shape[1:])
+    assert got == expected, f"{where}: got {got}, expected {expected}"
+    return x
+
+
+def build_generator(latent_dim: int = 64, width: int = 64) -> keras.Model:
+    """z (latent_dim,) -> image (28, 28, 1) in [-1, 1]."""
+    z = keras.Input((latent_dim,))
+    x = layers.Dense(7 * 7 * 2 * width, use_bias=False)(z)
+    x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
+    x = _check(layers.Reshape((7, 7, 2 * width))(x), (7, 7, 2 * width), "reshape")
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
+    x = _check(layers.LeakyReLU(0.2)(layers.BatchNormalization()(x)), (14, 14, width), "upsample 1")
+    x = layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
+    x = _check(layers.LeakyReLU(0.2)(layers.BatchNormalization()(x)), (14, 14, width), "refine at 14x14")
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, _check(x, IMAGE_SHAPE, "output"), name="generator")
+
+
+def build_discriminator(width: int = 32) -> keras.Model:
+    """image (28, 28, 1) in [-1, 1] -> one logit (D(x) = sigmoid(logit))."""
+    image = keras.Input(IMAGE_SHAPE)
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(image))
+    x = _check(x, (14, 14, width), "downsample 1")
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 4, strides=2, padding="same")(x))
+    x = _check(x, (7, 7, 2 * width), "downsample 2")
+    x = _check(layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 3, padding="same")(x)), (7, 7, 2 * width), "at 7x7")
+    logit = layers.Dense(1)(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def make_gan(latent_dim: int = 64, g_width: int = 64, d_width: int = 32, lr: float = 1e-3, d_lr: float | None = None,
+             generator_loss: str = "nonsaturating", ema_decay: float | None = 0.999, r1_weight: float = 1.0,
+             seed: int = 0):
+    """The course DCGAN, compiled with XLA: Adam(beta_1=0.5) for both networks (``d_lr`` defaults to ``lr``)
+    and the R1 penalty with weight ``r1_weight`` on the discriminator."""
+    keras.utils.set_random_seed(seed)
+    model = GAN(build_generator(latent_dim, g_width), build_discriminator(d_width), latent_dim,
+                generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay, r1_weight=r1_weight, seed=seed)
+    model.compile(d_optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), jit_compile=training.jit_compile())
+    return model
+
+
+def describe(model: keras.Model) -> str:
+    """One line per layer with its output shape, then the parameter count."""
+    lines = [f"  {type(layer).__name__:<20} {str(tuple(layer.output.shape[1:])):>14}" for layer in model.layers]
+    return "\n".join([f"{model.name}:", *lines, f"  parameters: {model.count_params():,}"])
+
+
+def images01(generator: keras.Model, z) -> np.ndarray:
+    """The images of latents ``z`` under a generator with a tanh output, mapped from [-1, 1] to [0, 1]."""
+    return (ops.convert_to_numpy(generator(np.asarray(z, np.float32), training=False)) + 1.0) / 2.0
+
+
+# --- GAN inversion ----------------------------------------------------------------------------
+
+
+def invert(generator: keras.Model, targets01: np.ndarray, steps: int = 300, lr: float = 0.05,
+           restarts: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latents whose images best match ``targets01`` (n, 28, 28, 1) in [0, 1].
+
+    ``generator`` maps z to images in [-1, 1].  Returns (z (n, d), images in [0, 1],
+    mean squared error per image on the [0, 1] scale).
+    """
+    targets01 = np.asarray(targets01, np.float32)
+    data.check_model_input(targets01, tuple(generator.output_shape[1:]), (0.0, 1.0))
+    n, latent_dim = len(targets01), generator.input_shape[-1]
+    rng = np.random.default_rng(seed)
+    z = tf.Variable(rng.normal(size=(restarts * n, latent_dim)).astype(np.float32))
+    goal = tf.constant(np.tile(2.0 * targets01 - 1.0, (restarts, 1, 1, 1)))  # the generator's scale
+    optimizer = keras.optimizers.Adam(lr)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            errors = tf.reduce_mean(tf.square(generator(z, training=False) - goal), axis=[1, 2, 3])
+            loss = tf.reduce_sum(errors)
+        optimizer.apply_gradients([(tape.gradient(loss, z), z)])
+        return errors
+
+    for _ in range(steps):
+        errors = step()
+    errors = errors.numpy().reshape(restarts, n)
+    best = errors.argmin(0)
+    z_best = z.numpy().reshape(restarts, n, latent_dim)[best, np.arange(n)]
+    images = images01(generator, z_best)
+    return z_best, images, np.mean((images - targets01) ** 2, axis=(1, 2, 3))

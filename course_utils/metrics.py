@@ -1,7 +1,10 @@
 """Sample-quality and likelihood metrics, computed the same way everywhere in the course.
 
-Sample metrics live in the feature space of the course's fixed MNIST classifier
-(``course_utils.classifier``, 128 features):
+Sample metrics live in the feature space of the course's fixed MNIST classifier (128 features
+of ``classifier()``).  Because its weights are committed (``weights/mnist_classifier.weights.h5``),
+the metrics are comparable across machines and runs -- the role Inception-v3 plays for ImageNet
+FID, sized for MNIST and a CPU.  ``make classifier`` (``tools/train_classifier.py``) retrains it
+reproducibly from its seed.
 
 - ``fid``: Frechet distance between Gaussians fitted to two feature sets.  Biased
   upwards for small samples (even two sets from the same distribution score > 0), so
@@ -22,10 +25,62 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+import keras
 import numpy as np
 
-from course_utils import classifier, losses
+from course_utils import losses
+
+CLASSIFIER_WEIGHTS = Path(__file__).parent / "weights" / "mnist_classifier.weights.h5"
+FEATURE_LAYER = "features"
+FEATURE_DIM = 128
+CLASSIFIER_SEED = 0
+
+# --- the classifier --------------------------------------------------------------------
+
+
+def build_classifier() -> keras.Model:
+    """Two conv blocks, a 128-unit feature layer, a 10-way softmax. Input: (N, 28, 28, 1) in [0, 1]."""
+    def conv_block(x, filters):
+        for _ in range(2):
+            x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = keras.layers.BatchNormalization()(x)
+            x = keras.layers.ReLU()(x)
+        return keras.layers.MaxPooling2D()(x)
+
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant", seed=CLASSIFIER_SEED)(inputs)  # training
+    x = conv_block(conv_block(x, 32), 64)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(FEATURE_DIM, use_bias=False)(x)
+    x = keras.layers.BatchNormalization()(x)
+    features = keras.layers.ReLU(name=FEATURE_LAYER)(x)
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Dropout(0.3)(features))
+    return keras.Model(inputs, outputs, name="mnist_classifier")
+
+
+@lru_cache(maxsize=1)
+def classifier() -> tuple[keras.Model, keras.Model]:
+    """(classifier, feature extractor) with the committed weights."""
+    if not CLASSIFIER_WEIGHTS.exists():
+        raise FileNotFoundError(f"{CLASSIFIER_WEIGHTS} is missing; run `make classifier` to train it")
+    model = build_classifier()
+    model.load_weights(CLASSIFIER_WEIGHTS)
+    return model, keras.Model(model.input, [model.get_layer(FEATURE_LAYER).output, model.output])
+
+
+def features_and_probabilities(images01: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Penultimate-layer features (N, 128) and class probabilities (N, 10) of images in [0, 1]."""
+    _, extractor = classifier()
+    feats, probs = [], []
+    for start in range(0, len(images01), batch_size):
+        f, p = extractor(images01[start:start + batch_size], training=False)
+        feats.append(np.asarray(f))
+        probs.append(np.asarray(p))
+    return np.concatenate(feats).astype(np.float64), np.concatenate(probs).astype(np.float64)
+
 
 # --- input checks ---------------------------------------------------------------
 
@@ -229,8 +284,8 @@ def evaluate(samples01, reference01, seed: int = 0) -> Evaluation:
     start = time.perf_counter()
     samples01 = check_images01(samples01, "samples")
     reference01 = check_images01(reference01, "reference")
-    fake_features, fake_probabilities = classifier.features_and_probabilities(samples01)
-    real_features, _ = classifier.features_and_probabilities(reference01)
+    fake_features, fake_probabilities = features_and_probabilities(samples01)
+    real_features, _ = features_and_probabilities(reference01)
     kid_mean, kid_stderr = kid(real_features, fake_features, seed=seed)
     precision, recall = precision_recall(real_features, fake_features)
     coverage = class_coverage(fake_probabilities)

@@ -1,6 +1,8 @@
-"""Small plotting helpers shared by the notebooks: image grids and saving figures."""
+"""Small plotting helpers shared by the notebooks: image grids, PNG mosaics, GIFs and saving figures."""
 
 from __future__ import annotations
+
+import io
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,6 +27,18 @@ def tile(images: np.ndarray, ncols: int = 10, pad: int = 1) -> np.ndarray:
         r, c = divmod(i, ncols)
         mosaic[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = image
     return mosaic
+
+
+def png(images01: np.ndarray, ncols: int, scale: int = 4) -> bytes:
+    """Images in [0, 1] as one PNG mosaic, dark ink on white, enlarged ``scale`` times (for widgets)."""
+    from PIL import Image
+
+    mosaic = np.clip(1.0 - tile(np.asarray(images01, np.float32), ncols), 0.0, 1.0)
+    picture = Image.fromarray(np.round(mosaic * 255).astype(np.uint8))
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def show_grid(images, ncols: int = 10, title: str | None = None, labels=None, ax=None, scale: float = 0.6):

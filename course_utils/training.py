@@ -1,43 +1,55 @@
-"""Training runs that survive interruptions and are not repeated needlessly.
+"""Training runs that survive interruptions and are never repeated needlessly, and averaged weights.
 
-``fit_or_load`` is what the training notebooks call:
+**Runs** (``fit_or_load``, what the training notebooks call):
 
-- if a finished run's weights exist, it loads them and says so (no retraining);
-- otherwise it trains with ``model.fit``, one line per epoch, and Keras's
-  ``BackupAndRestore`` saves progress every epoch, so a run interrupted by a kernel
-  restart, a closed laptop or a Colab disconnect resumes at the next unfinished epoch;
-- per-epoch metrics (and the seconds each epoch took) go to ``history.csv`` in the run folder;
-- the run's settings go to ``settings.json``: a run made with other settings (a changed learning
-  rate, width or number of epochs, or an older version of the course) is set aside, not loaded
-  or resumed, because it would either fail to load or show results of settings that are gone.
+- a run lives in a folder named by its settings, ``config.cache_dir()/runs/<name>-<hash>``, where
+  the hash covers everything that decides the result (the model's settings and optimizers, every
+  network's weight shapes, the data's shape, epochs and batch size); the readable settings are in
+  ``settings.json`` beside the weights.  Change a setting and the run simply trains into a new
+  folder: older runs are never touched, and the message says which settings differ from the last run;
+- if the folder holds a finished run, its weights are loaded (no retraining);
+- otherwise ``model.fit`` trains, one line per epoch, and Keras's ``BackupAndRestore`` saves
+  progress every epoch, so a run interrupted by a kernel restart, a closed laptop or a Colab
+  disconnect resumes at its next unfinished epoch; per-epoch metrics (and the seconds each epoch
+  took) go to ``history.csv``.
 
-``jit_compile()`` is the XLA setting that ``make_gan`` and ``make_vae`` compile with.
+**Averaged weights** (``averaged_copy``, ``update``): an exponential moving average (EMA) of a
+network's weights, with a warm-up.  Training updates the live network; a non-trainable copy follows
+it as ``average <- decay * average + (1 - decay) * live`` after every update, and that copy is the
+one we evaluate and sample from: averaging removes most of the optimizer's step-to-step noise.
+``gan.GAN`` averages its generator, ``vae.VAE`` its encoder and decoder.
 
-Runs live in ``config.cache_dir()/runs/<name>`` (``<name>-fast`` in fast mode, so a fast
-run never masquerades as a full one).  Weights use the Keras 3 naming, ``*.weights.h5``.
+Also here: ``jit_compile()`` (the XLA setting of ``make_gan`` and ``make_vae``), ``TimeBudget``
+(training for a fixed time, for the benchmarks) and ``repeating_batches``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
+from keras import ops
 
 from course_utils import config
 
 SETTINGS_FILE = "settings.json"  # in each run folder: what the run was made with
+OPTIMIZER_KEYS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "rho", "momentum", "nesterov",
+                  "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum")
+"""The optimizer options a run records: a fixed list, so a newer Keras that adds an option to its
+optimizer configs does not change the settings, and with them the folder, of every existing run."""
 
 
 def jit_compile() -> bool | str:
     """XLA for the training step: on, except under a ``tf.distribute`` strategy.
 
-    Keras's default ("auto") uses XLA only on a GPU or TPU, but on a 2-core CPU XLA made the
-    training steps of the course VAE 1.4-1.6 times and of the DCGAN 1.3 times as fast
-    (``make bench``: benchmarks/bench_xla.py).
+    Keras's default ("auto") uses XLA only on a GPU or TPU, but XLA speeds up the course's
+    training steps on a CPU as well (``make bench`` times both, in benchmarks/bench_xla.py).
     Under a strategy, XLA cannot reach the random-generator state that lives on the other
     replicas' devices, so there the choice stays with Keras ("auto": off).
     """
@@ -46,17 +58,41 @@ def jit_compile() -> bool | str:
     return "auto" if tf.distribute.has_strategy() else True
 
 
-def run_dir(name: str) -> Path:
-    path = config.cache_dir() / "runs" / (f"{name}-fast" if config.FAST else name)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+# --- averaged weights -------------------------------------------------------------------------
+
+
+def decay_at(step, decay: float):
+    """The decay used after update number ``step`` (1, 2, ...): ``min(decay, (1 + step) / (10 + step))``.
+
+    A fixed decay would keep ``decay**t`` of the *random initial* weights after t updates
+    (0.999**600 = 55%), so early samples would be noise.  The warm-up averages over roughly the
+    last tenth of training until that is longer than the fixed horizon 1/(1 - decay).
+    """
+    return ops.minimum(decay, (1.0 + step) / (10.0 + step))
+
+
+def averaged_copy(network: keras.Model) -> keras.Model:
+    """A non-trainable copy of ``network`` that starts at its current weights."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    copy.trainable = False
+    return copy
+
+
+def update(average: keras.Model, live: keras.Model, step, decay: float) -> None:
+    """One EMA step of every weight of ``average`` towards ``live`` (BatchNorm statistics included)."""
+    d = decay_at(ops.cast(step, "float32"), decay)
+    for a, w in zip(average.weights, live.weights):
+        a.assign(d * a + (1.0 - d) * w)
+
+
+# --- run folders named by their settings --------------------------------------------------------
 
 
 def optimizer_settings(optimizer: keras.optimizers.Optimizer) -> dict:
-    """An optimizer's class and hyper-parameters (its Keras config, without the automatic name)."""
-    config = optimizer.get_config()
-    config.pop("name", None)
-    return {"class": type(optimizer).__name__, **config}
+    """An optimizer's class and the options in ``OPTIMIZER_KEYS`` that its Keras config has."""
+    options = optimizer.get_config()
+    return {"class": type(optimizer).__name__, **{key: options[key] for key in OPTIMIZER_KEYS if key in options}}
 
 
 def weight_shapes(network: keras.Model) -> list[list[int]]:
@@ -64,13 +100,24 @@ def weight_shapes(network: keras.Model) -> list[list[int]]:
     return [list(weight.shape) for weight in network.weights]
 
 
-def run_settings(model: keras.Model, parts: dict[str, keras.Model], x, epochs: int, batch_size: int) -> dict:
+def run_settings(model: keras.Model, data_shape, epochs: int, batch_size: int) -> dict:
     """What decides the result of a run, as plain JSON values: the model's own settings
-    (``model.settings``: losses, optimizers, seed...), each network's weight shapes, the shape
-    of the training data, the number of epochs and the batch size."""
-    settings = {"model": model.settings, "networks": {name: weight_shapes(net) for name, net in parts.items()},
-                "data_shape": list(np.shape(x)), "epochs": epochs, "batch_size": batch_size}
+    (``model.settings``: losses, optimizers, seed...), the weight shapes of each of its networks
+    (``model.parts``), the shape of the training data, the number of epochs and the batch size."""
+    settings = {"model": model.settings, "networks": {name: weight_shapes(net) for name, net in model.parts.items()},
+                "data_shape": list(data_shape), "epochs": epochs, "batch_size": batch_size}
     return json.loads(json.dumps(settings))  # tuples become lists, as they are when read back
+
+
+def settings_hash(settings: dict) -> str:
+    """Ten hex digits that identify ``settings`` (the same settings always give the same digits)."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def run_folder(name: str, model: keras.Model, data_shape, epochs: int, batch_size: int) -> Path:
+    """The folder of the run of ``model`` called ``name`` with these settings (not created here)."""
+    settings = run_settings(model, data_shape, epochs, batch_size)
+    return config.cache_dir() / "runs" / f"{name}-{settings_hash(settings)}"
 
 
 def saved_settings(folder: Path) -> dict | None:
@@ -79,42 +126,47 @@ def saved_settings(folder: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def differences(old: dict, new: dict, prefix: str = "") -> list[str]:
-    """The settings that both ``old`` and ``new`` record, with different values ("name old -> new").
-
-    A key that only one side has is not compared: a newer Keras may add one to its optimizer config.
-    """
-    found = []
-    for key in sorted(old.keys() & new.keys()):
-        a, b = old[key], new[key]
-        if isinstance(a, dict) and isinstance(b, dict):
-            found += differences(a, b, f"{prefix}{key}.")
-        elif a != b:
-            change = " (other shapes)" if isinstance(a, list) else f" {_show(a)} -> {_show(b)}"
-            found.append(f"{prefix}{key}{change}")
-    return found
+def flat(settings: dict, prefix: str = "") -> dict:
+    """``{"model": {"seed": 0}}`` -> ``{"model.seed": 0}``: nested settings as dotted names."""
+    items = {}
+    for key, value in settings.items():
+        items.update(flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
+    return items
 
 
-def _show(value) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)  # 0.001, not float32's 0.0010000000474974513
+def changes(old: dict, new: dict) -> list[str]:
+    """The settings that differ between two runs, one "name old -> new" each."""
+    old, new = flat(old), flat(new)
+
+    def show(value):
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+    return [f"{key} (other shapes)" if key.startswith("networks.") and key in old and key in new
+            else f"{key} {show(old.get(key, '(none)'))} -> {show(new.get(key, '(none)'))}"
+            for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
 
 
-def set_aside_other_run(folder: Path, settings: dict) -> None:
-    """Move a run made with other ``settings`` out of ``folder`` (to a dated folder beside it), and say why."""
-    if not any(folder.iterdir()):
+def _other_runs(folder: Path) -> list[Path]:
+    """Runs with the same name as ``folder`` and other settings, the most recent last."""
+    name = folder.name.rsplit("-", 1)[0]
+    pattern = re.compile(re.escape(name) + r"-[0-9a-f]{10}")
+    others = [p for p in folder.parent.glob(f"{name}-*") if pattern.fullmatch(p.name) and p != folder
+              and (p / SETTINGS_FILE).exists()]
+    return sorted(others, key=lambda p: (p / SETTINGS_FILE).stat().st_mtime)
+
+
+def _announce_new_run(folder: Path, settings: dict) -> None:
+    others = _other_runs(folder)
+    if not others:
+        print(f"A new run: {config.shown(folder)}")
         return
-    saved = saved_settings(folder)
-    if saved is None:
-        why = "it has no record of its settings (an older version of the course made it)"
-    else:
-        changed = differences(saved, settings)
-        if not changed:
-            return
-        why = "it was made with other settings: " + "; ".join(changed)
-    aside = folder.with_name(f"{folder.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")
-    folder.rename(aside)
-    folder.mkdir()
-    print(f"Not using the run in {folder}: {why}.\nIt is kept in {aside}; a new run starts.")
+    latest = others[-1]
+    differ = "; ".join(changes(saved_settings(latest), settings))
+    print(f"A new run: {config.shown(folder)}\nIts settings differ from the last run, {latest.name}: {differ}. "
+          f"Runs with other settings are kept as they are.")
+
+
+# --- training -----------------------------------------------------------------------------------
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -137,35 +189,37 @@ def read_history(folder: Path) -> dict[str, list[float]]:
             if all(row[key] != "NA" for row in rows)}
 
 
-def fit_or_load(model: keras.Model, parts: dict[str, keras.Model], name: str, x, *, epochs: int,
-                batch_size: int, callbacks=(), verbose: int = 2, **fit_options) -> tuple[dict[str, list[float]], Path]:
+def fit_or_load(model: keras.Model, name: str, x, *, epochs: int, batch_size: int, callbacks=(),
+                verbose: int = 2, **fit_options) -> tuple[dict[str, list[float]], Path]:
     """Train ``model`` on ``x`` (or load the finished run); return (per-epoch history, run folder).
 
-    ``parts`` names the sub-models whose weights make up the result, e.g.
-    ``{"generator": g, "discriminator": d}``; each is saved as ``<part>.weights.h5``.
+    The networks in ``model.parts`` make up the result; each is saved as ``<part>.weights.h5``.
     ``fit_options`` go to ``model.fit`` (e.g. ``validation_data``).
-    A run in the folder that was made with other settings is set aside first (``set_aside_other_run``).
     """
-    folder = run_dir(name)
-    settings = run_settings(model, parts, x, epochs, batch_size)
-    set_aside_other_run(folder, settings)
-    finished = {part: folder / f"{part}.weights.h5" for part in parts}
+    settings = run_settings(model, np.shape(x), epochs, batch_size)
+    folder = run_folder(name, model, np.shape(x), epochs, batch_size)
+    finished = {part: folder / f"{part}.weights.h5" for part in model.parts}
     if all(path.exists() for path in finished.values()):
-        for part, network in parts.items():
+        for part, network in model.parts.items():
             network.load_weights(finished[part])
-        print(f"Loaded the finished run '{folder.name}' from {folder} (delete that folder to retrain).")
+        print(f"Loaded the finished run {config.shown(folder)} (delete that folder to retrain).")
         return read_history(folder), folder
-    history_file = folder / "history.csv"
-    if not (folder / "backup").exists():  # a fresh start: drop logs of a run whose checkpoint is gone
-        for stale in [history_file, *folder.glob("*.npy")]:
+    history_file, backup = folder / "history.csv", folder / "backup"
+    if backup.exists():
+        done = len(read_history(folder).get("seconds", [])) if history_file.exists() else 0
+        print(f"Resuming the interrupted run {config.shown(folder)} after epoch {done} of {epochs}.")
+    else:
+        _announce_new_run(folder, settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in [history_file, *folder.glob("*.npy")]:  # logs of a start whose first epoch never ended
             stale.unlink(missing_ok=True)
-    (folder / SETTINGS_FILE).write_text(json.dumps(settings, indent=1))
+        (folder / SETTINGS_FILE).write_text(json.dumps(settings, indent=1))
     model.fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose, **fit_options, callbacks=[
         EpochTimer(), *callbacks,
         keras.callbacks.CSVLogger(str(history_file), append=True),
-        keras.callbacks.BackupAndRestore(str(folder / "backup")),
+        keras.callbacks.BackupAndRestore(str(backup)),
     ])
-    for part, network in parts.items():
+    for part, network in model.parts.items():
         network.save_weights(finished[part])
     return read_history(folder), folder
 

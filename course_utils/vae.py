@@ -10,7 +10,10 @@ The loss is the negative β-ELBO in nats per image, with the KL in closed form
 at every step (dynamic binarization); validation/test data are binarized once, outside.
 
 The course's VAE interface, used by ``metrics.iw_log_likelihood``:
-``encode(x) -> (mean, log_var)`` and ``decode(z) -> logits``.
+``encode(x) -> (mean, log_var)`` and ``decode(z) -> logits``; ``decode_means(z)`` gives the
+Bernoulli means (pixel probabilities in [0, 1]) that the notebooks show and score.
+``make_vae`` builds the course VAE; ``BATCH_SIZE`` and ``EPOCHS`` are the course run's (notebook 05,
+``make weights``, ``make bench``).
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import averaging, data, losses, training
+from course_utils import data, losses, training
 
 IMAGE_SHAPE = (28, 28, 1)
+BATCH_SIZE = 64  # the course run: notebook 05, `make weights` and `make bench` read these
+EPOCHS = 20
 
 
 class Sampling(layers.Layer):
@@ -39,7 +44,7 @@ class Sampling(layers.Layer):
 
 
 def build_encoder(latent_dim: int = 32, width: int = 16, activation: str = "elu") -> keras.Model:
-    """image -> (mean, log_var).  ELU rather than ReLU: it trained faster per epoch here (issue 7)."""
+    """image -> (mean, log_var).  ELU rather than ReLU: smooth, with a gradient for negative inputs."""
     x_in = keras.Input(IMAGE_SHAPE)
     x = layers.Conv2D(width, 3, strides=2, padding="same", activation=activation)(x_in)       # 14x14
     x = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation=activation)(x)      # 7x7
@@ -60,29 +65,11 @@ def build_decoder(latent_dim: int = 32, width: int = 16, activation: str = "elu"
     return keras.Model(z, logits, name="decoder")
 
 
-def build_reference_encoder(latent_dim: int = 2) -> keras.Model:
-    """The TensorFlow CVAE tutorial's encoder: conv 32/64 stride 2, dense to 2 x latent."""
-    x_in = keras.Input(IMAGE_SHAPE)
-    x = layers.Conv2D(32, 3, strides=2, activation="relu")(x_in)
-    x = layers.Conv2D(64, 3, strides=2, activation="relu")(x)
-    x = layers.Flatten()(x)
-    return keras.Model(x_in, [layers.Dense(latent_dim)(x), layers.Dense(latent_dim)(x)], name="reference_encoder")
-
-
-def build_reference_decoder(latent_dim: int = 2) -> keras.Model:
-    """The TensorFlow CVAE tutorial's decoder: dense 7*7*32, ConvT 64/32 stride 2, ConvT 1."""
-    z = keras.Input((latent_dim,))
-    x = layers.Reshape((7, 7, 32))(layers.Dense(7 * 7 * 32, activation="relu")(z))
-    x = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(x)
-    x = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(x)
-    return keras.Model(z, layers.Conv2DTranspose(1, 3, padding="same")(x), name="reference_decoder")
-
-
 class VAE(keras.Model):
     """Encoder + sampling + decoder, trained on the negative β-ELBO (β=1: the true ELBO).
 
     With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
-    networks (``course_utils.averaging``), and evaluation (``test_step``, ``encode``,
+    networks (``training.averaged_copy``), and evaluation (``test_step``, ``encode``,
     ``decode``, calling the model) uses them: the trained model *is* the averaged one.
     """
 
@@ -91,8 +78,8 @@ class VAE(keras.Model):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.ema_decay = ema_decay
-        self.encoder_ema = averaging.averaged_copy(encoder) if ema_decay is not None else None
-        self.decoder_ema = averaging.averaged_copy(decoder) if ema_decay is not None else None
+        self.encoder_ema = training.averaged_copy(encoder) if ema_decay is not None else None
+        self.decoder_ema = training.averaged_copy(decoder) if ema_decay is not None else None
         self.beta = beta
         self.dynamic_binarization = dynamic_binarization
         self.seed = seed
@@ -166,7 +153,7 @@ class VAE(keras.Model):
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         if self.encoder_ema is not None:
             for average, live in ((self.encoder_ema, self.encoder), (self.decoder_ema, self.decoder)):
-                averaging.update(average, live, self.optimizer.iterations, self.ema_decay)
+                training.update(average, live, self.optimizer.iterations, self.ema_decay)
         return self._record(reconstruction, kl, loss)
 
     def test_step(self, batch):
@@ -182,6 +169,10 @@ class VAE(keras.Model):
 
     def decode(self, z):
         return self.eval_networks[1](z, training=False)
+
+    def decode_means(self, z) -> np.ndarray:
+        """The decoder's Bernoulli means (pixel probabilities in [0, 1]) for latents ``z``, as NumPy."""
+        return ops.convert_to_numpy(ops.sigmoid(self.decode(np.asarray(z, np.float32))))
 
 
 def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 2e-3, beta: float = 1.0,

@@ -19,12 +19,11 @@ import sys
 import time
 import urllib.request
 
+import badges
 import pytest
 
-from course_utils import contents
-
 NOTEBOOK = "06_gan_vs_vae.ipynb"
-OUTPUT = contents.REPO_ROOT / "test-output" / "browser"
+OUTPUT = badges.REPO_ROOT / "test-output" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                   "--disable-background-networking", "--disable-component-update"]
@@ -54,7 +53,7 @@ def jupyterlab(tmp_path):
         if os.environ.get("CI"):
             pytest.fail(f"real-browser test cannot run in CI: {missing}")
         pytest.skip(f"real-browser test skipped: {missing}")
-    shutil.copy(contents.NOTEBOOK_DIR / NOTEBOOK, tmp_path / NOTEBOOK)
+    shutil.copy(badges.NOTEBOOK_DIR / NOTEBOOK, tmp_path / NOTEBOOK)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
@@ -77,6 +76,7 @@ def jupyterlab(tmp_path):
         server.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_explorer_slider_changes_the_image(jupyterlab):
     from playwright.sync_api import sync_playwright
 

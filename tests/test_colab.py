@@ -4,17 +4,18 @@ import sys
 import types
 from pathlib import Path
 
+import badges
 import nbformat
 import pytest
 import tensorflow as tf
 from IPython.core.inputtransformer2 import TransformerManager
 
-from course_utils import colab, contents
+from course_utils import colab
 
 # the checkout's notebooks (``make test-colab`` runs this file against the *installed* package)
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9]*.ipynb"))
 COLAB_2026 = {"tensorflow": "2.20.0", "keras": "3.13.1", "numpy": "2.1.3", "matplotlib": "3.10.1",
-              "ipywidgets": "7.7.1"}
+              "ipywidgets": "7.7.1", "pillow": "11.3.0"}
 
 
 class FakeIPython:
@@ -44,10 +45,10 @@ def run_setup_cell(path, monkeypatch, on_colab):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_setup_cell_on_colab_installs_only_the_pinned_course(path, monkeypatch):
     magics, setups = run_setup_cell(path, monkeypatch, on_colab=True)
-    assert magics == [("pip", f'install --quiet --no-deps "{contents.colab_pip_spec()}"')], \
+    assert magics == [("pip", f'install --quiet --no-deps "{colab.colab_pip_spec()}"')], \
         "the setup cell is stale: run `make badges`"
     assert not any(name in line for _, line in magics for name in colab.KEPT_AS_IS), "never reinstall Colab's stack"
-    assert setups == [{"cpu_minutes": contents.CPU_MINUTES.get(path.name)}]
+    assert setups == [{"cpu_minutes": colab.CPU_MINUTES.get(path.name)}]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -58,14 +59,21 @@ def test_setup_cell_does_nothing_outside_colab(path, monkeypatch):
 def test_badges_and_setup_cells_are_current():
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
-        assert not contents.notebook_with_badges(notebook, path.name), f"{path.name}: run `make badges`"
+        assert not badges.notebook_with_badges(notebook, path.name), f"{path.name}: run `make badges`"
 
 
-def test_ref_is_the_release_tag():
-    from course_utils import __version__
+def test_badges_and_the_colab_install_point_at_this_release():
+    """The links a learner clicks, spelled out, and the installed package's own version: a stale wheel
+    (installed from another release) or a mangled URL fails here."""
+    import importlib.metadata
 
-    assert contents.REF == f"v{__version__}"
-    assert contents.colab_url("04_dcgan_mnist.ipynb").endswith(f"/blob/v{__version__}/notebooks/04_dcgan_mnist.ipynb")
+    import course_utils
+
+    tag = f"v{course_utils.__version__}"
+    assert colab.colab_url("04_dcgan_mnist.ipynb") == (
+        f"https://colab.research.google.com/github/gans-vs-vaes/course/blob/{tag}/notebooks/04_dcgan_mnist.ipynb")
+    assert colab.colab_pip_spec() == f"git+https://github.com/gans-vs-vaes/course@{tag}"
+    assert importlib.metadata.version(colab.DISTRIBUTION) == course_utils.__version__
 
 
 def test_plan_on_colab_installs_nothing_and_keeps_its_stack():

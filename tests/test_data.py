@@ -1,3 +1,5 @@
+import shutil
+
 import numpy as np
 import pytest
 
@@ -20,15 +22,14 @@ def isolated_cache(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip_pixel"])
-def test_corrupt_cache_is_detected_and_replaced(mnist, isolated_cache, monkeypatch, capsys, damage):
+def test_corrupt_cache_is_detected_and_replaced(mnist, mnist_npz, isolated_cache, monkeypatch, capsys, damage):
     if damage == "truncate":
-        data._write_npz(mnist, data.cache_path())
-        raw = data.cache_path().read_bytes()
+        raw = mnist_npz.read_bytes()
         data.cache_path().write_bytes(raw[: len(raw) // 2])
     else:  # a well-formed file whose contents are wrong
         bad = mnist.x_train.copy()
         bad[0, 0, 0] ^= 1
-        data._write_npz(data.Mnist(bad, *mnist[1:]), data.cache_path())
+        np.savez(data.cache_path(), **data.Mnist(bad, *mnist[1:])._asdict())
     downloads = []
 
     def fake_download():
@@ -63,9 +64,8 @@ def test_every_source_blocked_names_each_and_the_fix(isolated_cache, monkeypatch
     assert "make data" in message and "COURSE_MNIST=" in message
 
 
-def test_explicit_path_is_used_first_and_verified(mnist, isolated_cache, monkeypatch):
-    good = isolated_cache / "mine.npz"
-    data._write_npz(mnist, good)
+def test_explicit_path_is_used_first_and_verified(mnist_npz, isolated_cache, monkeypatch):
+    good = shutil.copy(mnist_npz, isolated_cache / "mine.npz")
     monkeypatch.setenv("COURSE_MNIST", str(good))
     assert data.checksum(data.from_env_path()) == data.MNIST_SHA256
     wrong = isolated_cache / "wrong.npz"
@@ -113,8 +113,8 @@ def test_binarize_is_a_bernoulli_draw_with_the_pixel_intensity():
         data.binarize(intensities * 2 - 1, seed=0)
 
 
-def test_cached_copy_needs_no_network(mnist, isolated_cache, monkeypatch):
-    data._write_npz(mnist, data.cache_path())
+def test_cached_copy_needs_no_network(mnist_npz, isolated_cache, monkeypatch):
+    shutil.copy(mnist_npz, data.cache_path())
 
     def no_network():
         raise AssertionError("a download was attempted although the cache is valid")

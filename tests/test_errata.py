@@ -4,10 +4,9 @@ import re
 
 import pytest
 
-from course_utils import reproductions
 from course_utils.config import REPO_ROOT
-from course_utils.errata import CATEGORIES, ERRATA
-from course_utils.reproductions import REPRODUCTIONS
+from course_utils.errata import CATEGORIES, ERRATA, reproductions
+from course_utils.errata.reproductions import REPRODUCTIONS
 
 ARTICLE = REPO_ROOT.parent / "shared" / "seed" / "article-gans-vs-vaes.zh.md"
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -48,8 +47,7 @@ def test_every_reproduction_belongs_to_an_entry():
 
 
 def test_every_code_defect_is_fixed_on_a_named_line_of_the_corrected_listings():
-    from course_utils.errata import fix_lines
-    from course_utils.listings import article_gan_fixed, article_vae_fixed
+    from course_utils.errata import article_gan_fixed, article_vae_fixed, fix_lines
 
     gan_fixes, vae_fixes = fix_lines(article_gan_fixed.__file__), fix_lines(article_vae_fixed.__file__)
     unfixed = [e.id for e in ERRATA if (e.id.startswith("G") and e.id not in gan_fixes)
@@ -61,7 +59,7 @@ def test_every_code_defect_is_fixed_on_a_named_line_of_the_corrected_listings():
 def test_corrected_listings_run_end_to_end(listing, tmp_path):
     import importlib
 
-    module = importlib.import_module(f"course_utils.listings.{listing}")
+    module = importlib.import_module(f"course_utils.errata.{listing}")
     _, row = module.main(epochs=1, n_train=256, save_dir=str(tmp_path))
     assert row.shape == (28, 280) and row.dtype.name == "uint8"
     assert len(list(tmp_path.glob("*_epoch_0.weights.h5"))) >= 1 and len(list(tmp_path.glob("*.png"))) == 1

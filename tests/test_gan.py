@@ -6,70 +6,65 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import dcgan, gan
-
-
-def small_gan(seed=0, **kwargs):
-    keras.utils.set_random_seed(seed)
-    model = gan.GAN(dcgan.build_generator(16, width=8), dcgan.build_discriminator(width=8), 16,
-                    data_range=(-1, 1), seed=seed, **kwargs)
-    model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
-    return model
-
-
-def fake_images(n, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
+from course_utils import gan
 
 
 def test_shapes_and_ranges():
-    g, d = dcgan.build_generator(), dcgan.build_discriminator()
-    images = g(np.random.default_rng(0).normal(size=(5, 64)).astype("float32")).numpy()
+    g, d = gan.build_generator(), gan.build_discriminator()
+    z = np.random.default_rng(0).normal(size=(5, 64)).astype("float32")
+    images = g(z).numpy()
     assert images.shape == (5, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
     assert d(images).shape == (5, 1)
-    assert dcgan.build_reference_generator()(np.zeros((2, 100))).shape == (2, 28, 28, 1)
-    assert dcgan.build_reference_discriminator()(np.zeros((2, 28, 28, 1))).shape == (2, 1)
+    np.testing.assert_allclose(gan.images01(g, z), (images + 1) / 2, rtol=1e-6)
+
+
+def test_the_tutorials_reference_networks_have_mnist_shapes():
+    import reference_models
+
+    assert reference_models.build_reference_generator()(np.zeros((2, 100))).shape == (2, 28, 28, 1)
+    assert reference_models.build_reference_discriminator()(np.zeros((2, 28, 28, 1))).shape == (2, 1)
 
 
 @pytest.mark.parametrize("r1_weight", [0.0, 1.0])
-def test_one_train_step_changes_both_networks(r1_weight):
+def test_one_train_step_changes_both_networks(r1_weight, small_gan, tanh_images):
     model = small_gan(r1_weight=r1_weight)
     before = [[w.numpy().copy() for w in net.trainable_weights] for net in (model.generator, model.discriminator)]
-    model.fit(fake_images(32), batch_size=32, epochs=1, verbose=0)
+    model.fit(tanh_images(32), batch_size=32, epochs=1, verbose=0)
     for net, old in zip((model.generator, model.discriminator), before):
         assert any(not np.allclose(w.numpy(), o) for w, o in zip(net.trainable_weights, old)), net.name
 
 
-def test_ema_generator_after_one_step_is_the_warmed_up_average():
+def test_ema_generator_after_one_step_is_the_warmed_up_average(small_gan, tanh_images):
     model = small_gan(ema_decay=0.999)
     start = [w.numpy().copy() for w in model.generator.weights]
-    model.train_on_batch(fake_images(16))
+    model.train_on_batch(tanh_images(16))
     decay = 2 / 11  # first generator update: min(0.999, (1 + 1) / (10 + 1))
     for average, current, old in zip(model.generator_ema.weights, model.generator.weights, start):
         np.testing.assert_allclose(average.numpy(), decay * old + (1 - decay) * current.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_r1_penalty_of_a_linear_discriminator_is_half_its_squared_weight_norm():
+def test_r1_penalty_of_a_linear_discriminator_is_half_its_squared_weight_norm(tanh_images):
     keras.utils.set_random_seed(0)
     linear = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
-    model = gan.GAN(dcgan.build_generator(16, width=8), linear, 16, r1_weight=1.0)
-    _, penalty = model._real_logits_and_r1(keras.ops.convert_to_tensor(fake_images(4)))
+    model = gan.GAN(gan.build_generator(16, width=8), linear, 16, r1_weight=1.0)
+    _, penalty = model._real_logits_and_r1(keras.ops.convert_to_tensor(tanh_images(4)))
     kernel = linear.layers[-1].kernel.numpy()  # logit = w.x + b, so grad_x logit = w for every image
     assert float(penalty) == pytest.approx(0.5 * np.sum(kernel ** 2), rel=1e-5)
 
 
-def test_r1_weight_changes_the_discriminator_update():
+def test_r1_weight_changes_the_discriminator_update(small_gan, tanh_images):
     after = [small_gan(r1_weight=weight) for weight in (0.0, 10.0)]
     for model in after:
-        model.train_on_batch(fake_images(16))  # same seed: same networks, same batch, same latent draws
+        model.train_on_batch(tanh_images(16))  # same seed: same networks, same batch, same latent draws
     pairs = zip(*(model.discriminator.get_weights() for model in after))
     assert any(not np.allclose(a, b) for a, b in pairs)
 
 
-def test_losses_at_an_undecided_discriminator():
+def test_losses_at_an_undecided_discriminator(small_gan, tanh_images):
     model = small_gan()
     last = model.discriminator.layers[-1]
     last.set_weights([np.zeros_like(w) for w in last.get_weights()])  # D = sigmoid(0) = 1/2 everywhere
-    logs = model.train_on_batch(fake_images(16), return_dict=True)
+    logs = model.train_on_batch(tanh_images(16), return_dict=True)
     assert logs["d_loss"] == pytest.approx(math.log(4), rel=1e-5)
     assert logs["d_real"] == pytest.approx(0.5) and logs["d_fake"] == pytest.approx(0.5)
     # the generator step sees the discriminator after one update: close to, not exactly, log 2
@@ -80,7 +75,7 @@ def test_losses_at_an_undecided_discriminator():
     (np.full((8, 28, 28, 1), 255.0, "float32"), "to_tanh"),
     (np.zeros((8, 28, 28), "float32"), "channel axis"),
 ])
-def test_bad_training_data_gets_a_clear_error(x, message):
+def test_bad_training_data_gets_a_clear_error(x, message, small_gan):
     with pytest.raises(ValueError, match=message):
         small_gan().fit(x, batch_size=8, epochs=1, verbose=0)
 
@@ -90,11 +85,11 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras, numpy as np
-from course_utils import dcgan, gan
+from course_utils import gan
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
 with strategy.scope():
-    model = gan.GAN(dcgan.build_generator(16, width=8), dcgan.build_discriminator(width=8), 16, data_range=(-1, 1),
+    model = gan.GAN(gan.build_generator(16, width=8), gan.build_discriminator(width=8), 16, data_range=(-1, 1),
                     ema_decay=0.999)
     model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
 before = model.generator_ema.get_weights()
@@ -104,7 +99,7 @@ assert all(np.isfinite(v[0]) for v in logs.values()), logs
 assert any(not np.allclose(a, b) for a, b in zip(before, model.generator_ema.get_weights()))  # EMA too
 from course_utils import vae
 with strategy.scope():  # the course factories too: they leave XLA off under a strategy (it would fail)
-    course_models = {dcgan.make_gan(16, g_width=8, d_width=8): x, vae.make_vae(8, width=4): (x + 1) / 2}
+    course_models = {gan.make_gan(16, g_width=8, d_width=8): x, vae.make_vae(8, width=4): (x + 1) / 2}
 for course_model, images in course_models.items():
     assert not course_model.jit_compile
     assert all(np.isfinite(v[0]) for v in course_model.fit(images, batch_size=32, epochs=1, verbose=0).history.values())
@@ -112,6 +107,20 @@ print("replicas", strategy.num_replicas_in_sync, "ok")
 """
 
 
+@pytest.mark.slow
 def test_trainer_runs_unchanged_under_mirrored_strategy():
     result = subprocess.run([sys.executable, "-c", DISTRIBUTED], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "replicas 2 ok" in result.stdout, result.stderr[-3000:]
+
+
+def test_gan_inversion_recovers_images_the_generator_can_make():
+    keras.utils.set_random_seed(0)
+    generator = gan.build_generator(latent_dim=8, width=8)
+    z = np.random.default_rng(1).normal(size=(3, 8)).astype(np.float32)
+    targets = gan.images01(generator, z)
+    baseline = np.mean((targets - targets.mean(0)) ** 2)
+    _, images, error = gan.invert(generator, targets, steps=200, lr=0.05, restarts=2)
+    assert images.shape == targets.shape and error.shape == (3,)
+    assert error.mean() < 0.1 * baseline, (error, baseline)
+    with pytest.raises(ValueError, match=r"expects \[0, 1\]"):
+        gan.invert(generator, targets * 255, steps=1)  # pixels, not [0, 1]

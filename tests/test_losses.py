@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from course_utils import losses
-from course_utils.linear_gaussian import LinearGaussian
+from course_utils.theory_vae import LinearGaussian
 
 LOG2 = math.log(2.0)
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from course_utils import classifier, data, losses, metrics
-from course_utils.linear_gaussian import LinearGaussian
+from course_utils import data, losses, metrics
+from course_utils.theory_vae import LinearGaussian
 
 
 def gaussian_features(n, mean, std, seed):
@@ -61,7 +61,7 @@ def test_class_coverage_of_one_class_and_of_uniform_labels():
 
 def test_committed_classifier_accuracy_and_real_test_set_coverage(mnist):
     x = data.to_unit(mnist.x_test)
-    _, probabilities = classifier.features_and_probabilities(x)
+    _, probabilities = metrics.features_and_probabilities(x)
     accuracy = np.mean(probabilities.argmax(1) == mnist.y_test)
     assert accuracy >= 0.993, f"committed classifier accuracy {accuracy:.4f} < 0.993"
     coverage = metrics.class_coverage(probabilities)
@@ -96,3 +96,28 @@ def test_bad_images_get_clear_errors(images, message):
 def test_too_few_samples_for_a_covariance():
     with pytest.raises(ValueError, match="at least 129 samples"):
         metrics.fid(np.zeros((50, 128)), np.zeros((500, 128)))
+
+
+
+def test_sharpness_of_known_images():
+    stripes = np.zeros((1, 28, 28, 1), np.float32)
+    stripes[:, :, ::2] = 1.0  # vertical stripes: every horizontal step is 1, no vertical step
+    assert metrics.sharpness(stripes) == pytest.approx(0.5)
+    assert metrics.sharpness(np.full((2, 28, 28, 1), 0.3, np.float32)) == 0.0
+
+
+def test_blurring_lowers_sharpness(mnist):
+    x = data.to_unit(mnist.x_test[:100])
+    blurred = np.mean([np.roll(x, (i, j), axis=(1, 2)) for i in (-1, 0, 1) for j in (-1, 0, 1)], axis=0)  # 3x3 box
+    assert metrics.sharpness(blurred) < 0.8 * metrics.sharpness(x)
+
+
+def test_nearest_neighbours_finds_copies(mnist):
+    train = data.to_unit(mnist.x_train[:500])
+    nearest, distance = metrics.nearest_neighbours(train[[7, 42, 99]], train)
+    np.testing.assert_array_equal(nearest, [7, 42, 99])
+    np.testing.assert_allclose(distance, 0, atol=1e-3)
+    _, test_distance = metrics.nearest_neighbours(data.to_unit(mnist.x_test[:5]), train)
+    assert np.all(test_distance > 1), "an unseen digit is far from every training image"
+    with pytest.raises(ValueError, match="tanh"):
+        metrics.nearest_neighbours(train[:2] * 2 - 1, train)

@@ -1,13 +1,12 @@
 """Notebook hygiene: what readers see on GitHub and Colab is a clean, full-mode run."""
 
-from pathlib import Path
-
+import badges
 import nbformat
 import pytest
 
-from course_utils import contents
+from course_utils import colab
 
-NOTEBOOKS = sorted(contents.NOTEBOOK_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(badges.NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 def code_cells(notebook):
@@ -35,7 +34,7 @@ def test_committed_executed_top_to_bottom(path):
 def test_course_conventions(path):
     notebook = nbformat.read(path, as_version=4)
     sources = [c.source for c in notebook.cells]
-    assert contents.colab_badge(path.name) in sources[0], "first cell: title with the Open-in-Colab badge"
+    assert colab.colab_badge(path.name) in sources[0], "first cell: title with the Open-in-Colab badge"
     assert any("google.colab" in s for s in sources[:4]), "a Colab-aware setup cell near the top"
     assert any("config.describe(" in s for s in sources), "a parameters cell that shows the fast-mode settings"
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
@@ -46,7 +45,7 @@ def test_course_conventions(path):
 
 
 def test_every_notebook_is_on_the_map_and_the_readme_is_current():
-    mapped = {name for name, _, _ in contents.NOTEBOOKS}
-    assert {p.name for p in NOTEBOOKS} == mapped, "the map in course_utils/contents.py and notebooks/ differ"
-    readme = (Path(contents.REPO_ROOT) / "README.md").read_text(encoding="utf-8")
-    assert contents.readme_with_map(readme) == readme, "README map is stale: run `make badges`"
+    mapped = {name for name, _, _ in colab.NOTEBOOKS}
+    assert {p.name for p in NOTEBOOKS} == mapped, "the map in course_utils/colab.py and notebooks/ differ"
+    readme = (badges.REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert badges.readme_with_map(readme) == readme, "README map is stale: run `make badges`"

@@ -3,36 +3,36 @@
 import numpy as np
 import pytest
 
-from course_utils import estimators, gan_theory, toy2d
-from course_utils.linear_gaussian import LinearGaussian
+from course_utils import theory_gan, theory_vae
+from course_utils.theory_vae import LinearGaussian
 
 
 def test_optimal_discriminator_and_jsd_identity():
     x, dx = np.linspace(-12, 12, 24001, retstep=True)
-    p, q = gan_theory.gaussian_pdf(x), gan_theory.gaussian_pdf(x, 1.3, 0.8)
-    c = gan_theory.value(gan_theory.optimal_discriminator(p, q), p, q, dx)
-    assert c == pytest.approx(-np.log(4) + 2 * gan_theory.jsd(p, q, dx), abs=1e-9)
+    p, q = theory_gan.gaussian_pdf(x), theory_gan.gaussian_pdf(x, 1.3, 0.8)
+    c = theory_gan.value(theory_gan.optimal_discriminator(p, q), p, q, dx)
+    assert c == pytest.approx(-np.log(4) + 2 * theory_gan.jsd(p, q, dx), abs=1e-9)
     # D* beats any other discriminator
-    assert c > gan_theory.value(np.full_like(x, 0.5), p, q, dx)
-    assert gan_theory.jsd(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(np.log(2))
+    assert c > theory_gan.value(np.full_like(x, 0.5), p, q, dx)
+    assert theory_gan.jsd(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(np.log(2))
 
 
 def test_gradient_play_spirals_out_or_cycles():
-    sim = gan_theory.gradient_play(1.0, 0.0, 0.1, 100)
-    alt = gan_theory.gradient_play(1.0, 0.0, 0.1, 100, alternating=True)
+    sim = theory_gan.gradient_play(1.0, 0.0, 0.1, 100)
+    alt = theory_gan.gradient_play(1.0, 0.0, 0.1, 100, alternating=True)
     assert np.linalg.norm(sim[-1]) == pytest.approx(1.01 ** 50)
     assert np.linalg.norm(alt, axis=1).max() < 1.1
 
 
 def test_mode_metrics_on_real_and_collapsed_samples():
-    centres = toy2d.ring_centres()
-    real = toy2d.sample_ring(4000, std=0.05, seed=0)
-    assert toy2d.mode_metrics(real, centres, 0.05)["modes_covered"] == 8
-    assert toy2d.mode_metrics(real, centres, 0.05)["high_quality"] > 0.98
+    centres = theory_gan.ring_centres()
+    real = theory_gan.sample_ring(4000, std=0.05, seed=0)
+    assert theory_gan.mode_metrics(real, centres, 0.05)["modes_covered"] == 8
+    assert theory_gan.mode_metrics(real, centres, 0.05)["high_quality"] > 0.98
     collapsed = centres[3] + 0.05 * np.random.default_rng(0).normal(size=(1000, 2))
-    assert toy2d.mode_metrics(collapsed, centres, 0.05)["modes_covered"] == 1
+    assert theory_gan.mode_metrics(collapsed, centres, 0.05)["modes_covered"] == 1
     with pytest.raises(ValueError, match="shape"):
-        toy2d.mode_metrics(np.zeros((5, 3)), centres, 0.05)
+        theory_gan.mode_metrics(np.zeros((5, 3)), centres, 0.05)
 
 
 def test_elbo_plus_kl_to_posterior_is_log_marginal():
@@ -58,22 +58,9 @@ def test_beta_one_optimum_is_the_posterior_and_beta_trades_rate_for_distortion()
 def test_pathwise_and_score_function_agree_in_mean_pathwise_has_lower_variance():
     f = lambda z: z**2  # E[z^2] = mu^2 + sigma^2, derivative 2 mu
     mu, sigma = 1.5, 0.8
-    path = estimators.pathwise_gradients(f, mu, sigma, 100000, seed=0)
-    score = estimators.score_function_gradients(f, mu, sigma, 100000, seed=1)
+    path = theory_vae.pathwise_gradients(f, mu, sigma, 100000, seed=0)
+    score = theory_vae.score_function_gradients(f, mu, sigma, 100000, seed=1)
     assert path.mean() == pytest.approx(2 * mu, abs=4 * path.std() / 300)
     assert score.mean() == pytest.approx(2 * mu, abs=4 * score.std() / 300)
     assert path.var() == pytest.approx(4 * sigma**2, rel=0.02)  # Var[2(mu + sigma eps)]
     assert score.var() > 5 * path.var()
-
-
-def test_gaussian_grid_and_slerp():
-    from course_utils import latent
-
-    grid = latent.gaussian_grid(5)
-    assert grid[2] == pytest.approx(0.0) and grid[0] == pytest.approx(-grid[-1])
-    assert grid[-1] == pytest.approx(1.2816, abs=1e-4)  # the 0.9 quantile
-    z0, z1 = np.array([3.0, 0.0]), np.array([0.0, 3.0])
-    path = latent.interpolate(z0, z1, 5)
-    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 3.0, rtol=1e-6)  # stays on the sphere
-    np.testing.assert_allclose(path[[0, -1]], [z0, z1], atol=1e-6)
-    assert np.linalg.norm(latent.interpolate(z0, z1, 5, spherical=False)[2]) < 3.0  # the straight line dips

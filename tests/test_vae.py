@@ -10,24 +10,23 @@ from course_utils import losses, vae
 COURSE_LR = inspect.signature(vae.make_vae).parameters["lr"].default
 
 
-def small_vae(latent=4, seed=0, **kwargs):
-    keras.utils.set_random_seed(seed)
-    model = vae.VAE(vae.build_encoder(latent, width=8), vae.build_decoder(latent, width=8), seed=seed, **kwargs)
-    model.compile(keras.optimizers.Adam(3e-3))
-    return model
-
-
-def binary_images(n, seed=0):
-    return (np.random.default_rng(seed).random((n, 28, 28, 1)) < 0.2).astype("float32")
-
-
-def test_encoder_decoder_shapes():
+def test_encoder_decoder_shapes(small_vae):
     encoder, decoder = vae.build_encoder(32), vae.build_decoder(32)
     mean, log_var = encoder(np.zeros((3, 28, 28, 1), "float32"))
     assert mean.shape == (3, 32) and log_var.shape == (3, 32)
     assert decoder(np.zeros((3, 32), "float32")).shape == (3, 28, 28, 1)
-    ref_mean, _ = vae.build_reference_encoder()(np.zeros((2, 28, 28, 1), "float32"))
-    assert ref_mean.shape == (2, 2) and vae.build_reference_decoder()(np.zeros((2, 2))).shape == (2, 28, 28, 1)
+    model, z = small_vae(), np.random.default_rng(0).normal(size=(3, 4))
+    means = model.decode_means(z)
+    assert means.shape == (3, 28, 28, 1) and 0 <= means.min() and means.max() <= 1
+    np.testing.assert_allclose(means, 1 / (1 + np.exp(-np.asarray(model.decode(z.astype("float32"))))), rtol=1e-5)
+
+
+def test_the_tutorials_reference_networks_have_mnist_shapes():
+    import reference_models
+
+    ref_mean, _ = reference_models.build_reference_encoder()(np.zeros((2, 28, 28, 1), "float32"))
+    assert ref_mean.shape == (2, 2)
+    assert reference_models.build_reference_decoder()(np.zeros((2, 2))).shape == (2, 28, 28, 1)
 
 
 def test_sampling_has_the_right_moments_and_gradients():
@@ -49,7 +48,7 @@ def expected_loss(model, x, draws=30):
     return np.mean([model.evaluate(x, batch_size=len(x), verbose=0, return_dict=True)["loss"] for _ in range(draws)])
 
 
-def test_one_train_step_lowers_the_loss_on_a_fixed_batch():
+def test_one_train_step_lowers_the_loss_on_a_fixed_batch(small_vae, binary_images):
     model = small_vae(dynamic_binarization=False)
     # a small plain gradient step must go downhill; Adam's first step is a sign step of size lr
     # on every weight, which need not (with ELU and lr 3e-3 it raised this loss by 3.6 nats)
@@ -60,7 +59,7 @@ def test_one_train_step_lowers_the_loss_on_a_fixed_batch():
     assert expected_loss(model, x) < before - 1.0
 
 
-def test_a_few_steps_of_the_course_optimizer_lower_the_loss():
+def test_a_few_steps_of_the_course_optimizer_lower_the_loss(small_vae, binary_images):
     model = small_vae(dynamic_binarization=False)
     model.compile(keras.optimizers.Adam(COURSE_LR))  # make_vae's optimizer (measured: 544.0 -> 535.4 nats)
     x = binary_images(64)
@@ -70,7 +69,7 @@ def test_a_few_steps_of_the_course_optimizer_lower_the_loss():
     assert expected_loss(model, x) < before - 5.0
 
 
-def test_kl_metric_is_the_closed_form_of_notebook_02():
+def test_kl_metric_is_the_closed_form_of_notebook_02(small_vae, binary_images):
     model = small_vae()
     x = binary_images(16)
     logs = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
@@ -79,7 +78,7 @@ def test_kl_metric_is_the_closed_form_of_notebook_02():
     assert logs["elbo"] == pytest.approx(-(logs["reconstruction"] + logs["kl"]), rel=1e-6)
 
 
-def test_evaluation_uses_the_averaged_networks():
+def test_evaluation_uses_the_averaged_networks(small_vae, binary_images):
     model = small_vae(ema_decay=0.999)
     x = binary_images(16)
     model.train_on_batch(x)
@@ -91,7 +90,7 @@ def test_evaluation_uses_the_averaged_networks():
     assert logs["kl"] == pytest.approx(float(np.mean(losses.gaussian_kl(mean, log_var))), rel=1e-5)
 
 
-def test_dynamic_binarization_draws_fresh_binary_pixels_each_step():
+def test_dynamic_binarization_draws_fresh_binary_pixels_each_step(small_vae, binary_images):
     model = small_vae()
     model.compile(keras.optimizers.Adam(1e-3), run_eagerly=True)  # eager, so the test can see the batch
     seen, terms = [], model._terms
@@ -107,6 +106,6 @@ def test_dynamic_binarization_draws_fresh_binary_pixels_each_step():
     (np.full((8, 28, 28, 1), -1.0, "float32"), r"\[0, 1\]"),
     (np.zeros((8, 784), "float32"), "expects"),
 ])
-def test_bad_input_gets_a_clear_error(x, message):
+def test_bad_input_gets_a_clear_error(x, message, small_vae):
     with pytest.raises(ValueError, match=message):
         small_vae().fit(x, batch_size=8, epochs=1, verbose=0)

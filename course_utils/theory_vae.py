@@ -1,4 +1,6 @@
-"""A linear-Gaussian latent model (probabilistic PCA) where everything is known exactly.
+"""The VAE maths where everything is known exactly, and the two gradient estimators (notebook 02).
+
+**A linear-Gaussian latent model** (``LinearGaussian``, probabilistic PCA):
 
     z ~ N(0, I_k),    x | z ~ N(W z + b, noise_var * I_d)
 
@@ -6,6 +8,12 @@ The marginal p(x) = N(b, W W^T + noise_var I) and the posterior p(z | x) are Gau
 in closed form, and so is the ELBO of any Gaussian q(z | x).  That makes it the
 reference for checking VAE maths: ELBO <= log p(x) with equality at the true posterior,
 and importance-weighted bounds that climb to log p(x).
+
+**Two unbiased estimators** of d/d mu E_{z ~ N(mu, sigma^2)}[f(z)], to compare their variance:
+
+- pathwise (reparameterization): z = mu + sigma * eps, differentiate f(z) through z -- what a VAE does;
+- score function (REINFORCE): f(z) * d/d mu log N(z; mu, sigma^2) = f(z) (z - mu) / sigma^2,
+  which needs no derivative of f but is much noisier.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import tensorflow as tf
 
 from course_utils import losses
 
@@ -126,3 +135,21 @@ class LinearGaussian:
         log_prior = losses.log_normal_diag(z, np.zeros_like(z), np.zeros_like(z))
         log_q = losses.log_normal_diag(z, tile(q_mean), tile(q_log_var))
         return np.asarray(log_lik + log_prior - log_q).reshape(n_samples, n).T
+
+
+# --- gradient estimators ------------------------------------------------------------------------
+
+
+def pathwise_gradients(f, mu: float, sigma: float, n: int, seed: int = 0) -> np.ndarray:
+    """Per-sample gradients of f(mu + sigma * eps) with respect to mu, by automatic differentiation."""
+    eps = tf.constant(np.random.default_rng(seed).normal(size=n))
+    mu_var = tf.Variable(tf.fill([n], tf.constant(mu, tf.float64)))  # one copy of mu per sample
+    with tf.GradientTape() as tape:
+        values = f(mu_var + sigma * eps)
+    return tape.gradient(values, mu_var).numpy()
+
+
+def score_function_gradients(f, mu: float, sigma: float, n: int, seed: int = 0) -> np.ndarray:
+    """Per-sample REINFORCE gradients f(z) * (z - mu) / sigma^2 with z ~ N(mu, sigma^2)."""
+    z = mu + sigma * np.random.default_rng(seed).normal(size=n)
+    return np.asarray(f(tf.constant(z))) * (z - mu) / sigma**2

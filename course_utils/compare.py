@@ -1,0 +1,157 @@
+"""Notebook 06's comparison: the shipped runs, loaded, and every model scored the same way into one table.
+
+**The runs** (``load_dcgans``, ``load_vaes``): ``make weights`` (``tools/train_weights.py``) trains the
+course DCGAN and VAE for every seed in ``SEEDS`` with exactly the settings of notebooks 04 and 05
+(``gan.make_gan`` and ``vae.make_vae`` with their ``BATCH_SIZE`` and ``EPOCHS``) and ships, in
+``course_utils/weights/``, each DCGAN's averaged generator, each VAE's averaged encoder and decoder, and
+``pretrained.json`` with their settings, training times and scores.  A learner's own finished full-mode
+run from notebook 04/05 with the course's settings is used instead, when there is one.
+
+**The table** (``score_model``, ``table``): every model, seed and the real-data floor go through the same
+``metrics.evaluate`` on the same number of samples against the MNIST test set; each cell is the mean ±
+the standard deviation over seeds (the floor's "seeds" are disjoint slices of the training set).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from course_utils import gan, metrics, training, vae
+
+Decoder = Callable[[np.ndarray], np.ndarray]
+SEEDS = (0, 1, 2)
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+MANIFEST = WEIGHTS_DIR / "pretrained.json"
+MNIST_TRAIN_SHAPE = (60000, 28, 28, 1)
+
+ROWS = [  # (key, label, format)
+    ("fid", "MNIST-FID ↓", "{:.2f}"),
+    ("kid_x1000", "KID × 1000 ↓", "{:.2f}"),
+    ("precision", "precision (k=3) ↑", "{:.3f}"),
+    ("recall", "recall (k=3) ↑", "{:.3f}"),
+    ("classes_present", "classes present (of 10)", "{:.1f}"),
+    ("sharpness", "sharpness (mean abs. pixel step)", "{:.3f}"),
+    ("nll", "test NLL, nats ↓", "{:.2f}"),
+    ("train_minutes", "training time, min (2-core CPU)", "{:.1f}"),
+    ("samples_per_second", "sampling, images/s", "{:,.0f}"),
+    ("parameters", "parameters (sampling network)", "{:,.0f}"),
+]
+
+
+def sample(decode: Decoder, latent_dim: int, n: int, seed: int = 0, batch: int = 1000) -> tuple[np.ndarray, float]:
+    """``n`` images in [0, 1] from latents z ~ N(0, I), and the sampling rate in images/s."""
+    z = np.random.default_rng(seed).normal(size=(n, latent_dim)).astype(np.float32)
+    start = time.perf_counter()
+    images = np.concatenate([decode(z[i:i + batch]) for i in range(0, n, batch)])
+    return images, n / (time.perf_counter() - start)
+
+
+def sample_scores(images01: np.ndarray, reference01: np.ndarray) -> dict:
+    """The sample-based rows of the table for one set of samples."""
+    scores = metrics.evaluate(images01, reference01)
+    return {"fid": scores.fid, "kid_x1000": 1000 * scores.kid, "precision": scores.precision,
+            "recall": scores.recall, "classes_present": scores.classes_present,
+            "sharpness": metrics.sharpness(images01)}
+
+
+def score_model(decode: Decoder, latent_dim: int, n: int, reference01: np.ndarray, seed: int = 0, **extra) -> dict:
+    """Sample ``n`` images, score them, time the sampling; ``extra`` adds rows (training time, NLL...)."""
+    images, rate = sample(decode, latent_dim, n, seed=seed)
+    return {**sample_scores(images, reference01), "samples_per_second": rate, **extra}
+
+
+def mean_spread(values: list[float], fmt: str) -> str:
+    """'mean ± sd' over seeds (the value alone when there is one, or all agree; '—' for none)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "—"
+    if len(values) == 1 or np.ptp(values) == 0:
+        return fmt.format(values[0])
+    return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values, ddof=1))}"
+
+
+def table(columns: dict[str, list[dict]]) -> str:
+    """A Markdown table: one column per model (a list of per-seed score dicts), one row per metric."""
+    names = list(columns)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for key, label, fmt in ROWS:
+        cells = [mean_spread([seed.get(key) for seed in columns[name]], fmt) for name in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --- the runs to compare ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """A trained model ready to compare: its label, the model, how to sample it, and its training time."""
+
+    label: str
+    model: keras.Model  # the DCGAN's generator, or the VAE
+    decode: Decoder     # latents -> images in [0, 1] (the generator's images; the VAE's Bernoulli means)
+    train_seconds: float
+
+
+def manifest() -> dict:
+    """The shipped runs' settings, training times and scores (``pretrained.json``)."""
+    if not MANIFEST.exists():
+        raise FileNotFoundError(f"{MANIFEST} is missing: run `make weights` (about an hour on 2 cores).")
+    return json.loads(MANIFEST.read_text())
+
+
+def shipped_weights(model: str, seed: int, part: str) -> Path:
+    return WEIGHTS_DIR / f"{model}-seed{seed}.{part}.weights.h5"
+
+
+def own_run(name: str, model: keras.Model, epochs: int, batch_size: int) -> Path | None:
+    """The folder of a learner's finished full-mode run called ``name`` with ``model``'s settings, if any."""
+    folder = training.run_folder(name, model, MNIST_TRAIN_SHAPE, epochs, batch_size)
+    return folder if all((folder / f"{part}.weights.h5").exists() for part in model.parts) else None
+
+
+def _generator_run(label: str, weights: Path, seconds: float) -> Run:
+    generator = gan.build_generator()
+    generator.load_weights(weights)
+    return Run(label, generator, lambda z: gan.images01(generator, z), seconds)
+
+
+def _vae_run(label: str, encoder_weights: Path, decoder_weights: Path, seconds: float) -> Run:
+    """A VAE for evaluation only: the averaged weights go into its plain encoder and decoder."""
+    model = vae.VAE(vae.build_encoder(), vae.build_decoder())
+    model.encoder.load_weights(encoder_weights)
+    model.decoder.load_weights(decoder_weights)
+    return Run(label, model, model.decode_means, seconds)
+
+
+def load_dcgans() -> list[Run]:
+    """The DCGAN generators to compare: your own notebook-04 run if it exists, else the shipped seeds."""
+    own = own_run("dcgan", gan.make_gan(), gan.EPOCHS, gan.BATCH_SIZE)
+    if own is not None:
+        print(f"DCGAN: your own run from notebook 04 ({own.name})")
+        seconds = sum(training.read_history(own)["seconds"])
+        return [_generator_run("your run", own / "generator_ema.weights.h5", seconds)]
+    print(f"DCGAN: the course's pretrained weights, seeds {list(SEEDS)}")
+    runs = manifest()["runs"]
+    return [_generator_run(f"seed {s}", shipped_weights("dcgan", s, "generator"),
+                           runs[f"dcgan-seed{s}"]["train_seconds"]) for s in SEEDS]
+
+
+def load_vaes() -> list[Run]:
+    """The VAEs to compare: your own notebook-05 run if it exists, else the shipped seeds."""
+    own = own_run("vae", vae.make_vae(), vae.EPOCHS, vae.BATCH_SIZE)
+    if own is not None:
+        print(f"VAE: your own run from notebook 05 ({own.name})")
+        seconds = sum(training.read_history(own)["seconds"])
+        return [_vae_run("your run", own / "encoder_ema.weights.h5", own / "decoder_ema.weights.h5", seconds)]
+    print(f"VAE: the course's pretrained weights, seeds {list(SEEDS)}")
+    runs = manifest()["runs"]
+    return [_vae_run(f"seed {s}", shipped_weights("vae", s, "encoder"), shipped_weights("vae", s, "decoder"),
+                     runs[f"vae-seed{s}"]["train_seconds"]) for s in SEEDS]

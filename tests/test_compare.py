@@ -1,0 +1,97 @@
+"""Notebook 06's comparison: the table, the shipped runs, a learner's own runs, and `make weights`."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from course_utils import compare, config, data, gan, metrics, training, vae
+
+
+def test_table_mean_and_spread():
+    assert compare.mean_spread([1.0, 2.0, 3.0], "{:.2f}") == "2.00 ± 1.00"
+    assert compare.mean_spread([5.0], "{:.1f}") == "5.0"
+    assert compare.mean_spread([None], "{:.1f}") == "—"
+    text = compare.table({"A": [{"fid": 1.0}, {"fid": 3.0}], "B": [{"fid": 10.0, "nll": 90.0}]})
+    assert "| MNIST-FID ↓ | 2.00 ± 1.41 | 10.00 |" in text
+
+
+def test_sample_rows_for_real_data_match_the_floor(mnist):
+    scores = compare.sample_scores(data.to_unit(mnist.x_train[:1000]), data.to_unit(mnist.x_test[:1000]))
+    assert scores["fid"] < 5 and scores["classes_present"] == 10 and scores["precision"] > 0.6
+
+
+def test_shipped_weights_load_and_sample_well(mnist, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))  # no runs of one's own: the shipped weights
+    manifest = compare.manifest()
+    assert {f"{m}-seed{s}" for m in ("dcgan", "vae") for s in compare.SEEDS} <= set(manifest["runs"])
+    gans, vaes = compare.load_dcgans(), compare.load_vaes()
+    gan_images, _ = compare.sample(gans[0].decode, 64, 1000)
+    vae_images, _ = compare.sample(vaes[0].decode, 32, 1000)
+    reference = data.to_unit(mnist.x_test)
+    # loose bounds that only trained networks meet (an untrained generator scores in the hundreds)
+    assert metrics.evaluate(gan_images, reference).fid < 30
+    assert metrics.evaluate(vae_images, reference).fid < 60
+    assert gans[0].train_seconds > 0 and vaes[0].train_seconds > 0
+
+
+def _own_dcgan_run(model):
+    """A finished run folder as notebook 04 leaves it, for ``model``'s settings, with its generator."""
+    folder = training.run_folder("dcgan", model, compare.MNIST_TRAIN_SHAPE, gan.EPOCHS, gan.BATCH_SIZE)
+    folder.mkdir(parents=True)
+    for part, network in model.parts.items():
+        network.save_weights(folder / f"{part}.weights.h5")
+    (folder / "history.csv").write_text("epoch,seconds\n0,30.5\n1,29.5\n")
+    return folder
+
+
+def test_own_full_runs_are_used_instead(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    _own_dcgan_run(gan.make_gan())
+    (run,) = compare.load_dcgans()
+    assert run.label == "your run" and run.train_seconds == 60.0
+    assert "your own run from notebook 04" in capsys.readouterr().out
+
+
+def test_own_runs_with_other_settings_are_not_compared(monkeypatch, tmp_path):
+    """A run from notebook 04 with CHANGES set is not the course's model: the shipped weights are used."""
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    _own_dcgan_run(gan.make_gan(g_width=32))
+    _own_dcgan_run(gan.make_gan(lr=2e-3))
+    assert [run.label for run in compare.load_dcgans()] == [f"seed {s}" for s in compare.SEEDS]
+
+
+def test_make_weights_command_line(monkeypatch, tmp_path):
+    import train_weights
+
+    calls = []
+    monkeypatch.setattr(compare, "MANIFEST", tmp_path / "pretrained.json")
+
+    def fake_make_weights(models, seeds, save):
+        calls.append((models, seeds, save))
+        return {}
+
+    monkeypatch.setattr(train_weights, "make_weights", fake_make_weights)
+    monkeypatch.setattr(config, "FAST", False)
+    train_weights.main(["--check", "--seeds", "1"])
+    assert not (tmp_path / "pretrained.json").exists(), "--check never writes"
+    train_weights.main(["vae"])
+    assert calls[0] == (("dcgan", "vae"), [1], False)
+    assert calls[1][0] == ("vae",) and calls[1][2] is True
+    assert (tmp_path / "pretrained.json").exists()
+    with pytest.raises(SystemExit):
+        train_weights.main(["gan"])  # not a model name
+
+
+@pytest.mark.parametrize("model", ["dcgan", "vae"])
+def test_shipped_runs_were_trained_with_the_current_course_settings(model):
+    """Change make_gan/make_vae's defaults, BATCH_SIZE or EPOCHS and this fails until `make weights` has run."""
+    module, make = {"dcgan": (gan, gan.make_gan), "vae": (vae, vae.make_vae)}[model]
+    defaults = {name: p.default for name, p in inspect.signature(make).parameters.items()}
+    expected = {"batch_size": module.BATCH_SIZE, "epochs": module.EPOCHS, "ema_decay": defaults["ema_decay"],
+                "learning_rate": defaults["lr"], "xla": True,
+                **({"r1_weight": defaults["r1_weight"]} if model == "dcgan" else {})}
+    for seed in compare.SEEDS:
+        run = compare.manifest()["runs"][f"{model}-seed{seed}"]
+        assert {key: run.get(key) for key in expected} == expected, f"{model}-seed{seed} is stale: run `make weights`"
+    assert np.isfinite(compare.manifest()["runs"][f"{model}-seed0"]["fid"])
