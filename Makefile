@@ -46,7 +46,7 @@ test-colab: data $(COLAB_VENV)/bin/.colab-installed  ## every notebook in fast m
 	# as the Colab setup cell does: a regular (not editable) install of this checkout, without dependencies
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
 	$(COLAB_VENV)/bin/python -m pip check
-	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_FAST=1 $(COLAB_VENV)/bin/pytest tests/test_colab.py tests/test_comparison.py notebooks $(NBVAL)
+	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_FAST=1 $(COLAB_VENV)/bin/pytest tests/test_colab.py tests/test_compare.py notebooks $(NBVAL)
 
 course: data  ## execute every notebook in full mode, refreshing outputs and figures/
 	for nb in notebooks/[0-9]*.ipynb; do \
