@@ -6,17 +6,19 @@ how FID's small-sample bias inflates the floor at smaller sample counts.
 Run: make bench  (or: python benchmarks/bench_metrics.py)
 """
 
+import course_utils
+
+course_utils.start()  # before anything imports TensorFlow, so its start-up noise is filtered
+
 import os
 import time
 
-import course_utils
 from course_utils import data, metrics
 
 TARGET_SECONDS = 60
 
 
 def main() -> None:
-    course_utils.start()
     mnist = data.load_mnist(verbose=False)
     test01 = data.to_unit(mnist.x_test)
     train01 = data.to_unit(mnist.x_train[:10000])

@@ -11,13 +11,16 @@ the rounds.
 Run: make bench   (or python benchmarks/bench_xla.py --steps 200 --rounds 5)
 """
 
+import course_utils
+
+course_utils.start()  # before anything imports TensorFlow, so its start-up noise is filtered
+
 import argparse
 import statistics
 import time
 
 import keras
 
-import course_utils
 from course_utils import data, gan, vae
 
 
@@ -44,7 +47,6 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="timed training steps per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per model, alternating the two settings")
     args = parser.parse_args()
-    course_utils.start()
     mnist = data.load_mnist(verbose=False)
     models = {"course DCGAN": (gan.make_gan, data.to_tanh(mnist.x_train), gan.BATCH_SIZE),
               "course VAE": (vae.make_vae, data.to_unit(mnist.x_train), vae.BATCH_SIZE)}

@@ -6,6 +6,10 @@ the test accuracy, and writes the weights that ``metrics`` loads (without the op
 
 from __future__ import annotations
 
+import course_utils
+
+course_utils.start()  # before anything imports TensorFlow, so its start-up noise is filtered
+
 import time
 
 import keras
