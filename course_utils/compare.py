@@ -37,8 +37,9 @@ ROWS = [  # (key, label, format)
     ("precision", "precision (k=3) ↑", "{:.3f}"),
     ("recall", "recall (k=3) ↑", "{:.3f}"),
     ("classes_present", "classes present (of 10)", "{:.1f}"),
+    ("class_tv", "class shares vs test set (TV) ↓", "{:.3f}"),
     ("sharpness", "sharpness (mean abs. pixel step)", "{:.3f}"),
-    ("nll", "test NLL, nats ↓", "{:.2f}"),
+    ("nll", "test NLL, nats ↓ (protocol below)", "{:.2f}"),
     ("train_minutes", "training time, min (2-core CPU)", "{:.1f}"),
     ("samples_per_second", "sampling, images/s", "{:,.0f}"),
     ("parameters", "parameters (sampling network)", "{:,.0f}"),
@@ -57,7 +58,7 @@ def sample_scores(images01: np.ndarray, reference01: np.ndarray) -> dict:
     """The sample-based rows of the table for one set of samples."""
     scores = metrics.evaluate(images01, reference01)
     return {"fid": scores.fid, "kid_x1000": 1000 * scores.kid, "precision": scores.precision,
-            "recall": scores.recall, "classes_present": scores.classes_present,
+            "recall": scores.recall, "classes_present": scores.classes_present, "class_tv": scores.class_tv,
             "sharpness": metrics.sharpness(images01)}
 
 
@@ -98,6 +99,7 @@ class Run:
     model: keras.Model  # the DCGAN's generator, or the VAE
     decode: Decoder     # latents -> images in [0, 1] (the generator's images; the VAE's Bernoulli means)
     train_seconds: float
+    nll: metrics.Likelihood | None = None  # a shipped VAE's test NLL, as `make weights` measured it
 
 
 def manifest() -> dict:
@@ -123,12 +125,18 @@ def _generator_run(label: str, weights: Path, seconds: float) -> Run:
     return Run(label, generator, lambda z: gan.images01(generator, z), seconds)
 
 
-def _vae_run(label: str, encoder_weights: Path, decoder_weights: Path, seconds: float) -> Run:
+def _vae_run(label: str, encoder_weights: Path, decoder_weights: Path, seconds: float,
+             nll: metrics.Likelihood | None = None) -> Run:
     """A VAE for evaluation only: the averaged weights go into its plain encoder and decoder."""
     model = vae.VAE(vae.build_encoder(), vae.build_decoder())
     model.encoder.load_weights(encoder_weights)
     model.decoder.load_weights(decoder_weights)
-    return Run(label, model, model.decode_means, seconds)
+    return Run(label, model, model.decode_means, seconds, nll)
+
+
+def shipped_nll(entry: dict) -> metrics.Likelihood:
+    """The test NLL that `make weights` recorded for a shipped VAE run."""
+    return metrics.Likelihood(entry["nll"], entry["nll_stderr"], entry["nll_k"], entry["nll_images"])
 
 
 def load_dcgans() -> list[Run]:
@@ -154,4 +162,4 @@ def load_vaes() -> list[Run]:
     print(f"VAE: the course's pretrained weights, seeds {list(SEEDS)}")
     runs = manifest()["runs"]
     return [_vae_run(f"seed {s}", shipped_weights("vae", s, "encoder"), shipped_weights("vae", s, "decoder"),
-                     runs[f"vae-seed{s}"]["train_seconds"]) for s in SEEDS]
+                     runs[f"vae-seed{s}"]["train_seconds"], shipped_nll(runs[f"vae-seed{s}"])) for s in SEEDS]

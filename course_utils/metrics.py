@@ -9,12 +9,14 @@ reproducibly from its seed.
 - ``fid``: Frechet distance between Gaussians fitted to two feature sets.  Biased
   upwards for small samples (even two sets from the same distribution score > 0), so
   always compare at the same sample count and against the *floor*: real vs real.
-- ``kid``: unbiased MMD^2 with the cubic polynomial kernel, mean and standard error over subsets.
+- ``kid``: unbiased MMD^2 with the cubic polynomial kernel, averaged over random subsets, with the
+  subsets' spread.
 - ``precision_recall``: k-nearest-neighbour manifolds (Kynkaanniemi et al. 2019, k=3).
   Precision: share of generated samples inside the real manifold (quality).
   Recall: share of real samples inside the generated manifold (diversity).
 - ``class_coverage``: the classifier's label histogram of the samples: KL to uniform,
-  classes present, share classified with confidence.
+  classes present, share classified with confidence; ``class_distance``: how far that histogram is
+  from the reference set's (total variation), the coarse test for dropped or over-produced classes.
 
 ``iw_log_likelihood`` estimates a VAE's log p(x) by importance sampling.
 ``evaluate`` runs the sample metrics and returns one small, printable table.
@@ -155,16 +157,19 @@ def _mmd2_unbiased(x, y) -> float:
 def kid(features_a, features_b, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
     """Kernel Inception Distance: unbiased MMD^2, kernel k(x, y) = (x.y / d + 1)^3.
 
-    Averaged over ``subsets`` random subsets; returns (mean, standard error).  Unlike FID
-    it is unbiased, so it can be compared across sample sizes.
+    Averaged over ``subsets`` random subsets of ``subset_size``; returns (mean, spread), the spread being
+    the standard deviation over the subsets: the uncertainty of one KID on ``subset_size`` samples.  It
+    is not a standard error of the mean: the subsets are drawn from one pool and overlap, so dividing by
+    sqrt(subsets) would claim far more precision than the pool holds.  Unlike FID, KID is unbiased, so it
+    can be compared across sample sizes.
     """
     a, b = _check_features(features_a, features_b, minimum=2)
     size = min(subset_size, len(a), len(b))
     rng = np.random.default_rng(seed)
     values = [_mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
               for _ in range(subsets)]
-    stderr = float(np.std(values, ddof=1) / math.sqrt(subsets)) if subsets > 1 else float("nan")
-    return float(np.mean(values)), stderr
+    spread = float(np.std(values, ddof=1)) if subsets > 1 else float("nan")
+    return float(np.mean(values)), spread
 
 
 # --- precision and recall ----------------------------------------------------------
@@ -220,6 +225,17 @@ def class_coverage(probabilities, confident: float = 0.9, present_share: float =
     }
 
 
+def class_distance(histogram, reference_histogram) -> float:
+    """Total variation between two label histograms (shares summing to 1): half the sum of the absolute
+    differences, i.e. the share of samples that would have to change class to match the reference.
+    0 for identical shares; 1 for disjoint ones; a generator that draws only one of ten equally common
+    digits scores 0.9."""
+    a, b = np.asarray(histogram, np.float64), np.asarray(reference_histogram, np.float64)
+    if a.shape != b.shape or not (np.isclose(a.sum(), 1) and np.isclose(b.sum(), 1)):
+        raise ValueError(f"class_distance needs two histograms of shares summing to 1, got {a} and {b}")
+    return float(0.5 * np.abs(a - b).sum())
+
+
 def sharpness(images01) -> float:
     """Mean absolute difference between neighbouring pixels (horizontal and vertical), in [0, 1].
 
@@ -252,11 +268,12 @@ class Evaluation:
     n_samples: int
     fid: float
     kid: float
-    kid_stderr: float
+    kid_spread: float
     precision: float
     recall: float
     kl_to_uniform: float
     classes_present: int
+    class_tv: float
     confident_share: float
     seconds: float
     histogram: np.ndarray = field(repr=False)
@@ -265,10 +282,11 @@ class Evaluation:
         return [
             ("samples", f"{self.n_samples}"),
             ("MNIST-FID", f"{self.fid:.2f}"),
-            ("KID x1000", f"{1000 * self.kid:.2f} ± {1000 * self.kid_stderr:.2f}"),
+            ("KID x1000 (± sd, subsets of 1,000)", f"{1000 * self.kid:.2f} ± {1000 * self.kid_spread:.2f}"),
             ("precision (k=3)", f"{self.precision:.3f}"),
             ("recall (k=3)", f"{self.recall:.3f}"),
             ("classes present", f"{self.classes_present}/10"),
+            ("class shares vs reference (TV)", f"{self.class_tv:.3f}"),
             ("KL(labels || uniform)", f"{self.kl_to_uniform:.4f}"),
             ("confidently classified", f"{self.confident_share:.1%}"),
             ("scoring time", f"{self.seconds:.1f} s"),
@@ -285,48 +303,82 @@ def evaluate(samples01, reference01, seed: int = 0) -> Evaluation:
     samples01 = check_images01(samples01, "samples")
     reference01 = check_images01(reference01, "reference")
     fake_features, fake_probabilities = features_and_probabilities(samples01)
-    real_features, _ = features_and_probabilities(reference01)
-    kid_mean, kid_stderr = kid(real_features, fake_features, seed=seed)
+    real_features, real_probabilities = features_and_probabilities(reference01)
+    kid_mean, kid_spread = kid(real_features, fake_features, seed=seed)
     precision, recall = precision_recall(real_features, fake_features)
     coverage = class_coverage(fake_probabilities)
     return Evaluation(
-        n_samples=len(samples01), fid=fid(real_features, fake_features), kid=kid_mean, kid_stderr=kid_stderr,
+        n_samples=len(samples01), fid=fid(real_features, fake_features), kid=kid_mean, kid_spread=kid_spread,
         precision=precision, recall=recall, kl_to_uniform=coverage["kl_to_uniform"],
-        classes_present=coverage["classes_present"], confident_share=coverage["confident_share"],
+        classes_present=coverage["classes_present"],
+        class_tv=class_distance(coverage["histogram"], class_coverage(real_probabilities)["histogram"]),
+        confident_share=coverage["confident_share"],
         seconds=time.perf_counter() - start, histogram=coverage["histogram"])
 
 
 # --- VAE likelihood ---------------------------------------------------------------------
 
+LOG_2PI = math.log(2.0 * math.pi)
 
-def _repeat(a, k: int):
-    """(n, ...) -> (k * n, ...): k stacked copies, matching z reshaped from (k, n, latent)."""
-    a = np.asarray(a)
-    return np.broadcast_to(a, (k, *a.shape)).reshape(k * a.shape[0], *a.shape[1:])
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    top = a.max(axis=axis, keepdims=True)
+    return np.squeeze(top, axis) + np.log(np.sum(np.exp(a - top), axis=axis))
 
 
 def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.bernoulli_log_likelihood,
-                      batch_size: int = 10, seed: int = 0) -> np.ndarray:
+                      decodes_per_call: int = 10000, seed: int = 0, progress: bool = False) -> np.ndarray:
     """Importance-weighted estimate of log p(x) per example, in nats (Burda et al. 2016).
 
     log p(x) ~ logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,  z_k ~ q(z|x).
 
-    ``encode(x) -> (mean, log_var)`` and ``decode(z) -> decoder output`` follow the course's
-    VAE interface; ``log_likelihood(x, decoder_output)`` defaults to Bernoulli logits on binary x.
-    Processes ``batch_size`` examples (x K samples) at a time to bound memory.
+    The estimate is itself a lower bound (in expectation) that tightens as K grows, so the NLL it
+    gives over-estimates the true -log p(x).  ``encode(x) -> (mean, log_var)`` and ``decode(z) ->
+    decoder output`` follow the course's VAE interface; ``log_likelihood(x, decoder_output)``
+    defaults to Bernoulli logits on binary x.  The decoder does almost all the work, so it gets
+    about ``decodes_per_call`` latents (whole images x K) per call, in float32; the prior and
+    posterior densities and the log-sum-exp are computed in float64 (``log q`` exactly, from the
+    noise that drew z).  ``progress`` prints a line at every tenth of the images.
     """
     x = np.asarray(x)
     rng = np.random.default_rng(seed)
-    estimates = []
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size]
+    per_call = max(1, decodes_per_call // k)
+    estimates, next_report = [], 0.1
+    for start in range(0, len(x), per_call):
+        xb = x[start:start + per_call]
         mean, log_var = (np.asarray(t, np.float64) for t in encode(xb))
         n, latent = mean.shape
-        eps = rng.normal(size=(k, n, latent))
-        z = (mean + np.exp(0.5 * log_var) * eps).reshape(k * n, latent)
-        log_px_z = np.asarray(log_likelihood(_repeat(xb, k), decode(z.astype(np.float32))), np.float64)
-        log_pz = np.asarray(losses.log_normal_diag(z, np.zeros_like(z), np.zeros_like(z)))
-        log_qz = np.asarray(losses.log_normal_diag(z, _repeat(mean, k), _repeat(log_var, k)))
-        log_w = (log_px_z + log_pz - log_qz).reshape(k, n).T
-        estimates.append(np.asarray(losses.importance_weighted_bound(log_w)))
+        eps = rng.standard_normal((k, n, latent))
+        z = mean + np.exp(0.5 * log_var) * eps                                    # (k, n, latent)
+        repeated = np.broadcast_to(xb, (k, *xb.shape)).reshape(k * n, *xb.shape[1:])
+        decoded = decode(z.reshape(k * n, latent).astype(np.float32))
+        log_px_z = np.asarray(log_likelihood(repeated, decoded), np.float64).reshape(k, n)
+        log_pz = -0.5 * np.sum(LOG_2PI + z**2, axis=2)
+        log_qz = -0.5 * np.sum(LOG_2PI + log_var + eps**2, axis=2)                # (z - mean)^2 / var = eps^2
+        estimates.append(_logsumexp(log_px_z + log_pz - log_qz, axis=0) - math.log(k))
+        if progress and (start + n) / len(x) >= next_report - 1e-9:
+            print(f"  log-likelihood: {start + n:,} of {len(x):,} images", flush=True)
+            next_report += 0.1
     return np.concatenate(estimates)
+
+
+@dataclass
+class Likelihood:
+    """A test NLL with its protocol: the mean -log p(x) in nats per image, its standard error over the
+    images (the spread of the per-image estimates / sqrt(images); the estimator's own upward bias at
+    finite K is not in it), K, and how many images."""
+
+    nll: float
+    stderr: float
+    k: int
+    images: int
+
+    def __str__(self) -> str:
+        return f"{self.nll:.2f} ± {self.stderr:.2f} nats (K = {self.k:,}, {self.images:,} test images)"
+
+
+def test_nll(model, test_binary, k: int = 1000, seed: int = 0, progress: bool = False) -> Likelihood:
+    """The importance-weighted NLL of a VAE (``encode``/``decode``) on binarized test images, with its protocol."""
+    per_image = -iw_log_likelihood(model.encode, model.decode, test_binary, k=k, seed=seed, progress=progress)
+    stderr = float(np.std(per_image, ddof=1) / math.sqrt(len(per_image))) if len(per_image) > 1 else float("nan")
+    return Likelihood(float(per_image.mean()), stderr, k, len(per_image))

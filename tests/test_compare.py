@@ -67,8 +67,8 @@ def test_make_weights_command_line(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(compare, "MANIFEST", tmp_path / "pretrained.json")
 
-    def fake_make_weights(models, seeds, save):
-        calls.append((models, seeds, save))
+    def fake_make_weights(models, seeds, save, previous, score_only):
+        calls.append((models, seeds, save, score_only))
         return {}
 
     monkeypatch.setattr(train_weights, "make_weights", fake_make_weights)
@@ -76,9 +76,11 @@ def test_make_weights_command_line(monkeypatch, tmp_path):
     train_weights.main(["--check", "--seeds", "1"])
     assert not (tmp_path / "pretrained.json").exists(), "--check never writes"
     train_weights.main(["vae"])
-    assert calls[0] == (("dcgan", "vae"), [1], False)
-    assert calls[1][0] == ("vae",) and calls[1][2] is True
+    assert calls[0] == (("dcgan", "vae"), [1], False, False)
+    assert calls[1] == (("vae",), [0, 1, 2], True, False)
     assert (tmp_path / "pretrained.json").exists()
+    train_weights.main(["vae", "--score-only"])
+    assert calls[2] == (("vae",), [0, 1, 2], True, True)
     with pytest.raises(SystemExit):
         train_weights.main(["gan"])  # not a model name
 
