@@ -4,10 +4,17 @@ Used by notebook 01 to check the theory with numbers:
 
 - on 1-D densities: the optimal discriminator D*(x) = p_data / (p_data + p_g),
   C(G) = V(D*, G) = -log 4 + 2 JSD(p_data || p_g), and the dynamics of gradient play;
-- on eight Gaussians on a ring: a small MLP GAN trained with ``gan.GAN``, and the metrics of the
-  mode-collapse literature (e.g. Srivastava et al. 2017, VEEGAN; Metz et al. 2017, unrolled GANs):
-  a sample is *high quality* if it lies within 3 standard deviations of some mode, and a mode is
-  *covered* if it receives at least ``min_share`` (default 1%) of the high-quality samples.
+- on 1-D Gaussians p_data = N(0, 1), p_g = N(mu, s^2): the generator's two losses against a discriminator
+  held fixed at the optimum D*_0 for (mu0, s0), their gradients, and the divergences whose gradients they
+  match: the non-saturating gradient is that of KL(p_g || p_data) - 2 JSD (Arjovsky & Bottou 2017,
+  Theorem 2.5); the saturating one is that of 2 JSD (C(G) of Goodfellow et al. 2014, by the envelope
+  theorem, since D*_0 maximises V at the current generator);
+- on eight Gaussians on a ring: a small MLP GAN trained with ``gan.GAN``, and the two metrics of the
+  mode-collapse literature (Srivastava et al. 2017, VEEGAN; Metz et al. 2017, unrolled GANs): a sample is
+  *high quality* if it lies within 3 standard deviations of some mode; a mode is *covered* if at least
+  ``min_share`` (default 1%) of **all** samples are high-quality samples of that mode.  VEEGAN counts a
+  mode with a single high-quality sample; a threshold relative to all samples keeps a few stray samples
+  of a diffuse or degenerate generator from counting as coverage.
 """
 
 from __future__ import annotations
@@ -49,11 +56,72 @@ def jsd(p, q, dx: float = 1.0) -> float:
     return 0.5 * kl(p, m, dx) + 0.5 * kl(q, m, dx)
 
 
+def gaussian_log_pdf(x, mean: float = 0.0, std: float = 1.0):
+    """log N(x; mean, std^2), without the underflow of ``log(gaussian_pdf(...))`` far in the tails."""
+    return -0.5 * ((x - mean) / std) ** 2 - np.log(std) - 0.5 * np.log(2 * np.pi)
+
+
+# --- the generator's losses against a fixed D*, on 1-D Gaussians (p_data = N(0, 1)) ---------------
+
+
+def fixed_d_losses(mu: float, s: float, mu0: float, s0: float, x, dx: float) -> dict:
+    """E_{p_g}[-log D*_0] (non-saturating) and E_{p_g}[log(1 - D*_0)] (saturating) by quadrature.
+
+    p_g = N(mu, s^2); D*_0 = p_data / (p_data + p_0) is the optimal discriminator for p_0 = N(mu0, s0^2),
+    held fixed, as during one generator step.  Both are computed from log-densities
+    (-log D*_0 = log(1 + p_0/p_data), log(1 - D*_0) = -log(1 + p_data/p_0)) so the tails do not underflow.
+    """
+    log_data, log_0 = gaussian_log_pdf(x), gaussian_log_pdf(x, mu0, s0)
+    weights = gaussian_pdf(x, mu, s) * dx
+    return {"nonsaturating": float(weights @ np.logaddexp(0.0, log_0 - log_data)),
+            "saturating": float(weights @ -np.logaddexp(0.0, log_data - log_0))}
+
+
+def fixed_d_gradients(mu0: float, s0: float, x, dx: float) -> dict:
+    """Gradients with respect to (mu, s), at (mu0, s0), of the two ``fixed_d_losses`` (D* held at (mu0, s0)).
+
+    Computed without finite differences, by differentiating the density under the integral:
+    d/dmu E_{N(mu, s^2)}[f] = E[f (x - mu) / s^2] and d/ds E[f] = E[f ((x - mu)^2 / s^3 - 1 / s)].
+    Returns arrays [d/dmu, d/ds] under the keys "nonsaturating" and "saturating".
+    """
+    log_data, log_0 = gaussian_log_pdf(x), gaussian_log_pdf(x, mu0, s0)
+    weights = gaussian_pdf(x, mu0, s0) * dx
+    scores = np.stack([(x - mu0) / s0**2, (x - mu0) ** 2 / s0**3 - 1 / s0])  # d log p_g / d(mu, s)
+    losses = {"nonsaturating": np.logaddexp(0.0, log_0 - log_data), "saturating": -np.logaddexp(0.0, log_data - log_0)}
+    return {name: scores @ (weights * f) for name, f in losses.items()}
+
+
+def gaussian_divergences(mu: float, s: float, x, dx: float) -> dict:
+    """Divergences between p_data = N(0, 1) and p_g = N(mu, s^2), by quadrature on log-densities.
+
+    Keys: ``kl_g_data`` = KL(p_g || p_data) (reverse KL), ``kl_data_g`` = KL(p_data || p_g) (forward KL,
+    maximum likelihood's), ``kl_data_m`` and ``kl_g_m`` with m = (p_data + p_g) / 2, and
+    ``jsd`` = (kl_data_m + kl_g_m) / 2.
+    """
+    log_data, log_g = gaussian_log_pdf(x), gaussian_log_pdf(x, mu, s)
+    log_m = np.logaddexp(log_data, log_g) - np.log(2.0)
+    p_data, p_g = np.exp(log_data) * dx, np.exp(log_g) * dx
+    out = {"kl_g_data": float(p_g @ (log_g - log_data)), "kl_data_g": float(p_data @ (log_data - log_g)),
+           "kl_data_m": float(p_data @ (log_data - log_m)), "kl_g_m": float(p_g @ (log_g - log_m))}
+    out["jsd"] = 0.5 * (out["kl_data_m"] + out["kl_g_m"])
+    return out
+
+
+def nonsaturating_potential(mu: float, s: float, x, dx: float) -> float:
+    """KL(p_g || p_data) - 2 JSD(p_data || p_g): the function whose gradient the non-saturating
+    generator follows when D is optimal for the current generator (Arjovsky & Bottou 2017, Thm 2.5).
+    Its *value* is not E_{p_g}[-log D*] (that is log 2 + KL(p_g || p_data) - KL(p_g || m))."""
+    div = gaussian_divergences(mu, s, x, dx)
+    return div["kl_g_data"] - 2 * div["jsd"]
+
+
 def gradient_play(x0: float, y0: float, lr: float, steps: int, alternating: bool = False) -> np.ndarray:
     """Gradient descent on x and ascent on y for min_x max_y x*y; returns the (steps+1, 2) path.
 
-    Simultaneous updates spiral outward (the radius grows by sqrt(1 + lr^2) per step);
-    alternating updates orbit and never settle: neither converges to the equilibrium (0, 0).
+    Simultaneous updates spiral outward (the radius grows by sqrt(1 + lr^2) per step, for every lr).
+    One alternating step is the matrix [[1, -lr], [lr, 1 - lr^2]] (determinant 1, trace 2 - lr^2): for
+    0 < lr < 2 it keeps x^2 + y^2 - lr x y constant and goes round that ellipse for ever; at lr = 2 the
+    distance grows linearly, beyond it exponentially.  Neither converges to the equilibrium (0, 0).
     """
     path = [(x0, y0)]
     x, y = x0, y0
@@ -104,15 +172,42 @@ def sample_ring(n: int, n_modes: int = 8, radius: float = 2.0, std: float = 0.05
 
 
 def mode_metrics(samples: np.ndarray, centres: np.ndarray, std: float, min_share: float = 0.01) -> dict:
-    """``modes_covered`` and ``high_quality`` (share of samples within 3 std of a mode)."""
+    """Mode-coverage metrics of generated ``samples`` against mixture ``centres`` of standard deviation ``std``.
+
+    - ``high_quality``: the share of samples within 3 ``std`` of their nearest centre;
+    - ``per_mode``: the number of high-quality samples nearest each centre;
+    - ``modes_covered``: the number of centres with at least ``max(1, ceil(min_share * n))`` high-quality
+      samples, n being the number of **all** samples (20 of 2,000 by default).
+
+    The threshold counts against all samples, not against the high-quality ones: with few high-quality
+    samples a share of them would shrink to a single sample, and a generator spraying a few stray points
+    everywhere would "cover" every mode.  ``min_share=0`` gives VEEGAN's rule (one sample suffices).
+    """
     samples = np.asarray(samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[1] != centres.shape[1]:
         raise ValueError(f"samples must have shape (n, {centres.shape[1]}), got {samples.shape}")
     distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=2)
     nearest, good = distances.argmin(axis=1), distances.min(axis=1) <= 3 * std
     counts = np.bincount(nearest[good], minlength=len(centres))
-    covered = int(np.sum(counts >= max(1, min_share * good.sum()))) if good.any() else 0
-    return {"modes_covered": covered, "high_quality": float(good.mean()), "per_mode": counts}
+    threshold = max(1, int(np.ceil(min_share * len(samples) - 1e-9)))
+    return {"modes_covered": int(np.sum(counts >= threshold)), "high_quality": float(good.mean()),
+            "per_mode": counts, "threshold": threshold}
+
+
+def run_summary(name: str, metrics: list, d_fake, early: int = 6) -> str:
+    """One line on a toy-GAN run: modes covered per epoch, the best high-quality share and coverage in the
+    first ``early`` epochs, and at the end coverage, quality and how evenly the modes are filled
+    (largest over smallest per-mode count; ``inf`` when a mode has no high-quality sample)."""
+    covered = [m["modes_covered"] for m in metrics]
+    first = metrics[:early]
+    final = metrics[-1]["per_mode"]
+    spread = final.max() / final.min() if final.min() > 0 else float("inf")
+    d_fake = np.asarray(d_fake, dtype=np.float64)
+    return (f"{name}: modes covered per epoch {' '.join(map(str, covered))}\n"
+            f"    epochs 1-{len(first)}: high quality at most {max(m['high_quality'] for m in first):.0%}, "
+            f"modes covered at most {max(m['modes_covered'] for m in first)}; end: {covered[-1]}/{len(final)} modes, "
+            f"{metrics[-1]['high_quality']:.0%} high quality, per-mode counts {final.min()} to {final.max()} "
+            f"(ratio {spread:.1f}); mean D(G(z)) per epoch {d_fake.min():.2f} to {d_fake.max():.2f}")
 
 
 def mlp(input_dim: int, output_dim: int, width: int = 128, depth: int = 3, name: str | None = None) -> keras.Model:

@@ -7,13 +7,21 @@
 The marginal p(x) = N(b, W W^T + noise_var I) and the posterior p(z | x) are Gaussian
 in closed form, and so is the ELBO of any Gaussian q(z | x).  That makes it the
 reference for checking VAE maths: ELBO <= log p(x) with equality at the true posterior,
-and importance-weighted bounds that climb to log p(x).
+and importance-weighted bounds that climb to log p(x).  For an encoder whose mean is linear in x,
+q(z | x) = N(A (x - b), S), and data from the model's own marginal, the aggregate posterior
+q(z) = E_x q(z | x) is Gaussian too, so the rate, the mutual information I_q(x; z) and
+KL(q(z) || p(z)) are closed forms (``encoder_information``).
 
 **Two unbiased estimators** of d/d mu E_{z ~ N(mu, sigma^2)}[f(z)], to compare their variance:
 
 - pathwise (reparameterization): z = mu + sigma * eps, differentiate f(z) through z -- what a VAE does;
 - score function (REINFORCE): f(z) * d/d mu log N(z; mu, sigma^2) = f(z) (z - mu) / sigma^2,
-  which needs no derivative of f but is much noisier.
+  which needs no derivative of f.
+
+For smooth f the pathwise estimator is usually far less noisy, but that is not a law: its variance grows
+with f's slope, while the score function's is bounded by sup f^2 / sigma^2, so for a rapidly oscillating f
+(sin(20 z)) the score function wins (Mohamed, Rosca, Figurnov & Mnih 2020, JMLR, "Monte Carlo Gradient
+Estimation in Machine Learning").
 """
 
 from __future__ import annotations
@@ -108,16 +116,47 @@ class LinearGaussian:
         return 0.5 * (np.trace(precision @ q_cov) + np.einsum("nk,kl,nl->n", diff, precision, diff)
                       - self.k + logdet_p - logdet_q)
 
-    def beta_optimal_q(self, x: np.ndarray, beta: float):
-        """The Gaussian q maximising E_q[log p(x|z)] - beta * KL(q || p(z)) (beta=1: the posterior).
+    def beta_objective(self, x: np.ndarray, q_mean: np.ndarray, q_cov: np.ndarray, beta: float) -> np.ndarray:
+        """E_q[log p(x|z)] - beta * KL(q || p(z)) per row, exactly (beta = 1: the ELBO)."""
+        rate, distortion = self.rate_distortion(x, q_mean, q_cov)
+        return -distortion - beta * rate
 
-        Setting the derivatives to zero gives cov = beta (W^T W / noise_var + beta I)^-1 and
-        mean = (W^T W + beta noise_var I)^-1 W^T (x - b).
+    def beta_optimal_encoder(self, beta: float) -> tuple[np.ndarray, np.ndarray]:
+        """(A, S) of the Gaussian q(z | x) = N(A (x - b), S) maximising the beta-objective for every x.
+
+        Setting the derivatives to zero gives S = beta (W^T W / noise_var + beta I)^-1 and
+        A = (W^T W + beta noise_var I)^-1 W^T; at beta = 1 this is the exact posterior.
         """
         wtw = self.W.T @ self.W
         cov = beta * np.linalg.inv(wtw / self.noise_var + beta * np.eye(self.k))
-        mean = np.linalg.solve(wtw + beta * self.noise_var * np.eye(self.k), self.W.T @ (x - self.b).T).T
-        return mean, cov
+        gain = np.linalg.solve(wtw + beta * self.noise_var * np.eye(self.k), self.W.T)
+        return gain, cov
+
+    def beta_optimal_q(self, x: np.ndarray, beta: float):
+        """(mean per row, cov) of the q maximising E_q[log p(x|z)] - beta * KL(q || p(z)) (beta=1: the posterior)."""
+        gain, cov = self.beta_optimal_encoder(beta)
+        return (x - self.b) @ gain.T, cov
+
+    def encoder_information(self, gain: np.ndarray, cov: np.ndarray) -> dict:
+        """Rate, mutual information and marginal KL of q(z | x) = N(gain (x - b), cov), x ~ p(x), in nats.
+
+        With C = W W^T + noise_var I the covariance of p(x), the aggregate posterior is
+        q(z) = N(0, Sigma), Sigma = gain C gain^T + cov.  Then
+
+        - ``rate`` = E_x KL(q(z|x) || p(z)) = (tr Sigma - k - log det cov) / 2,
+        - ``mutual_information`` I_q(x; z) = E_x KL(q(z|x) || q(z)) = (log det Sigma - log det cov) / 2,
+        - ``marginal_kl`` = KL(q(z) || p(z)) = (tr Sigma - k - log det Sigma) / 2,
+
+        so rate = mutual_information + marginal_kl: the rate bounds I_q from above.
+        """
+        data_cov = self.W @ self.W.T + self.noise_var * np.eye(self.d)
+        aggregate = gain @ data_cov @ gain.T + cov
+        _, logdet_cov = np.linalg.slogdet(cov)
+        _, logdet_agg = np.linalg.slogdet(aggregate)
+        return {"rate": 0.5 * (np.trace(aggregate) - self.k - logdet_cov),
+                "mutual_information": 0.5 * (logdet_agg - logdet_cov),
+                "marginal_kl": 0.5 * (np.trace(aggregate) - self.k - logdet_agg),
+                "aggregate_cov": aggregate}
 
     def log_weights(self, x: np.ndarray, q_mean: np.ndarray, q_log_var: np.ndarray, n_samples: int,
                     seed: int = 0) -> np.ndarray:
@@ -135,6 +174,18 @@ class LinearGaussian:
         log_prior = losses.log_normal_diag(z, np.zeros_like(z), np.zeros_like(z))
         log_q = losses.log_normal_diag(z, tile(q_mean), tile(q_log_var))
         return np.asarray(log_lik + log_prior - log_q).reshape(n_samples, n).T
+
+
+def gaussian_weights_bounded(target_cov: np.ndarray, proposal_cov: np.ndarray) -> bool:
+    """Whether the density ratio N(z; m1, target_cov) / N(z; m2, proposal_cov) is bounded in z.
+
+    The log-ratio is a quadratic in z whose leading term is -z^T (target_cov^-1 - proposal_cov^-1) z / 2, so
+    it is bounded above exactly when proposal_cov - target_cov is positive definite (for positive
+    semi-definite with a zero eigenvalue, boundedness would depend on the means; reported as False).
+    Importance weights p(x, z) / q(z | x) = p(x) p(z | x) / q(z | x) of a Gaussian posterior and a Gaussian
+    q are bounded exactly then: Burda et al.'s (2016) sufficient condition for L_K -> log p(x).
+    """
+    return bool(np.linalg.eigvalsh(np.asarray(proposal_cov) - np.asarray(target_cov)).min() > 1e-12)
 
 
 # --- gradient estimators ------------------------------------------------------------------------
