@@ -5,6 +5,8 @@ progress bar, history and callbacks for free.  One ``train_step`` = one discrimi
 real batch and a fresh fake batch, then one generator update.  The discriminator returns logits;
 the losses live in ``course_utils.losses``.  It works with any generator (latent -> sample) and
 discriminator (sample -> one logit): MLPs on 2-D toy data (notebook 01), convolutional nets on MNIST.
+Two callbacks watch it train: ``Snapshots`` (samples of fixed latents every epoch) and
+``GeneratorGradientNorms`` (the norm of the generator's gradient at every step, notebook 04 §6).
 
 **The DCGAN** (``build_generator``, ``build_discriminator``, ``make_gan``; each choice is explained in
 notebook 04):
@@ -73,6 +75,8 @@ class GAN(keras.Model):
         self.seed = seed
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        # The norm of the gradient of the last generator update (read per step by ``GeneratorGradientNorms``).
+        self.g_grad_norm = keras.Variable(0.0, trainable=False, aggregation="mean", name="g_grad_norm")
         self.built = True  # both networks arrive built; this lets checkpoints restore before fit
 
     def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer, **kwargs):
@@ -154,7 +158,9 @@ class GAN(keras.Model):
             g_loss = self.generator_loss(g_logits)
             scaled = g_loss / replicas
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
+        gradients = tape.gradient(scaled, weights)
+        self.g_grad_norm.assign(tf.linalg.global_norm(gradients))
+        self.g_optimizer.apply_gradients(zip(gradients, weights))
         if self.generator_ema is not None:
             training.update(self.generator_ema, self.generator, self.g_optimizer.iterations, self.ema_decay)
 
@@ -187,6 +193,22 @@ class Snapshots(keras.callbacks.Callback):
         self.samples.append(keras.ops.convert_to_numpy(self.model.sampler(self.latent, training=False)))
         if self.path is not None:
             np.save(self.path, np.stack(self.samples))
+
+
+class GeneratorGradientNorms(keras.callbacks.Callback):
+    """Records, after every training step of a ``GAN``, the norm of the gradient its generator was updated with.
+
+    ``values`` holds one float per step: the global L2 norm (over all the generator's weights together) of
+    the gradient of ``g_loss`` on that step's batch, the one the update used (``GAN.g_grad_norm``; under a
+    ``tf.distribute`` strategy, the mean over the replicas of their share of it).  A norm near 0 while the
+    discriminator wins is the saturating loss's vanishing gradient (notebook 01 §4, notebook 04 §6).
+    """
+
+    def on_train_begin(self, logs=None):
+        self.values = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.values.append(float(keras.ops.convert_to_numpy(self.model.g_grad_norm)))
 
 
 # --- the DCGAN for MNIST ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from course_utils import gan
 
@@ -124,3 +125,29 @@ def test_gan_inversion_recovers_images_the_generator_can_make():
     assert error.mean() < 0.1 * baseline, (error, baseline)
     with pytest.raises(ValueError, match=r"expects \[0, 1\]"):
         gan.invert(generator, targets * 255, steps=1)  # pixels, not [0, 1]
+
+
+def test_generator_gradient_norms_are_the_gradients_each_xla_step_applies():
+    """A generator that ignores z (G(z) = c) and a frozen discriminator (SGD, rate 0): the gradient of
+    each step is then the one computed directly, eagerly, from the weights before that step."""
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda z: 0.0 * z), keras.layers.Dense(6)])
+    discriminator = keras.Sequential([keras.Input((6,)), keras.layers.Dense(1)])
+    model = gan.GAN(generator, discriminator, 4)
+    model.compile(keras.optimizers.SGD(0.0), keras.optimizers.Adam(0.1), jit_compile=True)
+    norms = gan.GeneratorGradientNorms()
+
+    class Direct(keras.callbacks.Callback):
+        values = []
+
+        def on_train_batch_begin(self, batch, logs=None):
+            with tf.GradientTape() as tape:
+                loss = model.generator_loss(discriminator(generator(np.ones((8, 4), "float32"))))
+            grads = tape.gradient(loss, generator.trainable_weights)
+            self.values.append(float(np.sqrt(sum(np.sum(g.numpy() ** 2) for g in grads))))
+
+    x = np.random.default_rng(0).normal(size=(24, 6)).astype("float32")
+    model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0, callbacks=[norms, Direct()])
+    assert len(norms.values) == 3 and model.jit_compile is True
+    np.testing.assert_allclose(norms.values, Direct.values, rtol=1e-5)
+    assert len(set(norms.values)) == 3, "one value per step, as the generator moves"
