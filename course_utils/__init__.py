@@ -16,7 +16,8 @@ module            what it holds                                                 
 ``theory_vae``    the exact linear-Gaussian model; gradient estimators          02
 ``errata``        the article's defects, their reproductions, the fixed         03
                   listings (a package: ``catalogue``, ``reproductions``,
-                  ``article_gan_fixed``, ``article_vae_fixed``)
+                  ``article_gan_fixed``, ``article_vae_fixed``, ``listings``
+                  (their tags, side by side with the article), ``render``)
 ``training``      resumable runs in folders named by their settings; weight     04 05
                   averaging; time budgets
 ``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion  01 04 06
@@ -32,8 +33,9 @@ Importing a module starts TensorFlow only if that module needs it (``config``,
 ``colab`` and ``data`` do not).  ``start()`` starts it with its C++ start-up noise
 filtered out; every notebook's setup cell calls it.
 
-Maintainer tools (``make badges``, ``make weights``, ``make classifier``) live in
-``tools/``, and the reference networks of the benchmarks in ``benchmarks/``.
+Maintainer tools (``make badges``, ``make weights``, ``make classifier``, the article's
+excerpts for the errata tests) live in ``tools/``, and the reference networks of the
+benchmarks in ``benchmarks/``.
 """
 
 import os

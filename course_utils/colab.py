@@ -41,18 +41,20 @@ NOTEBOOKS = [
     ("00_start_here.ipynb", "Start here",
      "What the course is, your environment, MNIST fetched and cached, fast mode."),
     ("01_gan_objective.ipynb", "The GAN objective",
-     "V(D,G), the optimal discriminator, JSD, saturating vs non-saturating loss, mode collapse."),
+     "V(D,G), the optimal discriminator, JSD, saturating vs non-saturating loss and what each descends, "
+     "mode coverage."),
     ("02_vae_elbo.ipynb", "The VAE ELBO",
      "The correct ELBO, closed-form KL, the reparameterization trick, exact checks on a linear model."),
     ("03_article_errata.ipynb", "Errata of the article",
-     "Every defect in the source article, reproduced and fixed; corrected listings."),
+     "The defects we found in the source article, reproduced and fixed; corrected listings."),
     ("04_dcgan_mnist.ipynb", "DCGAN on MNIST", "A fast, diagnosable GAN trained on a laptop CPU."),
     ("05_vae_mnist.ipynb", "VAE on MNIST", "A convolutional VAE with held-out likelihood and latent tools."),
     ("06_gan_vs_vae.ipynb", "GAN vs VAE, measured", "Side-by-side metrics, pictures and a latent explorer."),
 ]
 
-CPU_MINUTES = {"03_article_errata.ipynb": 7, "04_dcgan_mnist.ipynb": 14, "05_vae_mnist.ipynb": 15}
-"""Full-mode run time on a 2-core CPU of the notebooks that train (measured with `make course`)."""
+CPU_MINUTES = {"03_article_errata.ipynb": 10, "04_dcgan_mnist.ipynb": 23, "05_vae_mnist.ipynb": 26}
+"""Full-mode run time on a 2-core CPU of the notebooks that train: the longest run measured with `make course`'s
+nbconvert (the course's shared 2-core machines vary; a quiet one is faster)."""
 
 
 def colab_url(filename: str) -> str:

@@ -236,7 +236,7 @@ def load_mnist(verbose: bool = True) -> Mnist:
         if source is not from_cache:
             _write_npz(data, cache_path())
         if verbose:
-            print(f"MNIST: ready ({name}; cached at {cache_path()})", flush=True)
+            print(f"MNIST: ready ({name}; cached at {config.shown(cache_path())})", flush=True)
         return data
     raise DataUnavailable("Could not get MNIST. Sources tried, in order:\n"
                           + "\n".join(failures) + "\n" + HOW_TO_FIX)

@@ -33,11 +33,14 @@ def gaussian_grid(n: int) -> np.ndarray:
 
 
 def slerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
-    """Spherical interpolation from z0 (t=0) to z1 (t=1).
+    """Spherical interpolation from z0 (t=0) to z1 (t=1): (sin((1-t)w) z0 + sin(tw) z1) / sin w,
+    with w the angle between z0 and z1.
 
-    In high dimension Gaussian samples concentrate near a sphere of radius ~sqrt(d); the
-    straight line between two of them passes through the low-norm middle, which the
-    models rarely saw in training.  slerp follows the arc instead.
+    In high dimension, samples of N(0, I) concentrate near the sphere of radius ~sqrt(d), and the
+    straight line between two of them passes through the low-norm middle, which the models rarely
+    saw in training.  When ``|z0| = |z1|`` slerp keeps that norm all the way (it follows the arc of
+    the great circle); when the norms differ -- two encoder means, say -- the norm varies along the
+    path and stays higher than the straight line's, but it is not constant.
     """
     z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
     cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1))

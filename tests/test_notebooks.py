@@ -1,5 +1,7 @@
 """Notebook hygiene: what readers see on GitHub and Colab is a clean, full-mode run."""
 
+import re
+
 import badges
 import nbformat
 import pytest
@@ -49,3 +51,35 @@ def test_every_notebook_is_on_the_map_and_the_readme_is_current():
     assert {p.name for p in NOTEBOOKS} == mapped, "the map in course_utils/colab.py and notebooks/ differ"
     readme = (badges.REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert badges.readme_with_map(readme) == readme, "README map is stale: run `make badges`"
+
+
+def _meant_for_comparison(cell):
+    mentions = re.compile(r"nbval[-_]check[-_]output", re.IGNORECASE)
+    return bool(mentions.search(cell.source) or any(mentions.search(t) for t in cell.metadata.get("tags", [])))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_meant_for_output_comparison_are_compared(path):
+    """nbval reads the comment `# NBVAL_CHECK_OUTPUT` or the tag `nbval-check-output`, no other spelling: a cell
+    tagged `NBVAL_CHECK_OUTPUT` looks checked and is not.  Ask nbval's own parser which cells it compares."""
+    from nbval.plugin import find_comment_markers, find_metadata_tags
+
+    for cell in code_cells(nbformat.read(path, as_version=4)):
+        if _meant_for_comparison(cell):
+            options = dict(find_metadata_tags(cell.metadata)) | dict(find_comment_markers(cell.source))
+            assert options.get("check") is True, f"{path.name}: nbval does not compare\n{cell.source[:200]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_never_overwrite_the_learners_answers(path):
+    """The exercise stubs' names are the learner's; the solutions cell defines `<name>_solution` instead."""
+    cells = code_cells(nbformat.read(path, as_version=4))
+    stubs = [c for c in cells if "raise NotImplementedError" in c.source]
+    assert stubs, f"{path.name}: no exercise stubs"
+    names = {n for c in stubs for n in re.findall(r"^def (\w+)\(", c.source, flags=re.MULTILINE)}
+    later = [c for c in cells[cells.index(stubs[-1]) + 1:]]
+    redefined = {n for c in later for n in re.findall(r"^def (\w+)\(", c.source, flags=re.MULTILINE)} & names
+    assert not redefined, f"{path.name}: the solutions redefine {sorted(redefined)}: name them <name>_solution"
+    solved = {n.removesuffix("_solution") for c in later for n in re.findall(r"^def (\w+_solution)\(", c.source,
+                                                                             flags=re.MULTILINE)}
+    assert names <= solved, f"{path.name}: no solution for {sorted(names - solved)}"
