@@ -14,6 +14,7 @@ the standard deviation over seeds (the floor's "seeds" are disjoint slices of th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -110,7 +111,30 @@ def manifest() -> dict:
 
 
 def shipped_weights(model: str, seed: int, part: str) -> Path:
+    """Where the shipped weights of ``part`` of ``model``'s run ``seed`` live (``make weights`` writes them)."""
     return WEIGHTS_DIR / f"{model}-seed{seed}.{part}.weights.h5"
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex (``pretrained.json`` records one per shipped weights file)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def checked_weights(model: str, seed: int, part: str) -> Path:
+    """``shipped_weights``, after checking that the file is the one ``make weights`` wrote: a truncated or
+    altered file would otherwise load as garbage weights, or fail deep inside h5py."""
+    path = shipped_weights(model, seed, part)
+    restore = ("restore it with `git checkout course_utils/weights` (or reinstall the course), "
+               "or retrain all shipped weights with `make weights` (about an hour on 2 cores)")
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: {restore}.")
+    expected = manifest().get("sha256", {}).get(path.name)
+    if expected is None:
+        raise ValueError(f"{MANIFEST.name} records no checksum for {path.name}: run `make weights`.")
+    if sha256(path) != expected:
+        raise ValueError(f"{path} is not the file the course shipped (its SHA-256 differs from the one in "
+                         f"{MANIFEST.name}; truncated by an interrupted copy, or changed): {restore}.")
+    return path
 
 
 def own_run(name: str, model: keras.Model, epochs: int, batch_size: int) -> Path | None:
@@ -148,7 +172,7 @@ def load_dcgans() -> list[Run]:
         return [_generator_run("your run", own / "generator_ema.weights.h5", seconds)]
     print(f"DCGAN: the course's pretrained weights, seeds {list(SEEDS)}")
     runs = manifest()["runs"]
-    return [_generator_run(f"seed {s}", shipped_weights("dcgan", s, "generator"),
+    return [_generator_run(f"seed {s}", checked_weights("dcgan", s, "generator"),
                            runs[f"dcgan-seed{s}"]["train_seconds"]) for s in SEEDS]
 
 
@@ -161,5 +185,5 @@ def load_vaes() -> list[Run]:
         return [_vae_run("your run", own / "encoder_ema.weights.h5", own / "decoder_ema.weights.h5", seconds)]
     print(f"VAE: the course's pretrained weights, seeds {list(SEEDS)}")
     runs = manifest()["runs"]
-    return [_vae_run(f"seed {s}", shipped_weights("vae", s, "encoder"), shipped_weights("vae", s, "decoder"),
+    return [_vae_run(f"seed {s}", checked_weights("vae", s, "encoder"), checked_weights("vae", s, "decoder"),
                      runs[f"vae-seed{s}"]["train_seconds"], shipped_nll(runs[f"vae-seed{s}"])) for s in SEEDS]

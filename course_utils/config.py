@@ -51,6 +51,46 @@ def shown(path) -> str:
     return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
 
 
+def write_atomically(path, write) -> None:
+    """Write ``path`` by calling ``write(temporary_path)`` and then renaming the result onto ``path``.
+
+    A crash or a kill at any moment leaves either the old file or the new one, never half a file that
+    would later be read as valid.  The temporary file sits beside ``path`` (a rename is atomic only
+    within one file system) and keeps its suffix (Keras wants ``.weights.h5``, NumPy ``.npz``); one
+    left behind by a killed process is named ``partial-<pid>-<name>`` and removed by
+    ``remove_partial_files``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"partial-{os.getpid()}-{path.name}")
+    try:
+        write(temporary)
+        with open(temporary, "rb") as f:
+            os.fsync(f.fileno())  # on disk before the rename, so a power cut cannot leave an empty file either
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def remove_partial_files(folder) -> None:
+    """Delete the temporary files that killed processes left in ``folder`` (see ``write_atomically``);
+    those of a process still running are kept."""
+    for path in Path(folder).glob("partial-*-*"):
+        pid = path.name.split("-")[1]
+        if pid.isdigit() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def describe(**settings) -> str:
     """One line per setting, headed by the mode, for a notebook's parameters cell."""
     mode = "FAST (COURSE_FAST=1: small data, few epochs)" if FAST else "full"

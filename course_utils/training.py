@@ -8,10 +8,11 @@
   ``settings.json`` beside the weights.  Change a setting and the run simply trains into a new
   folder: older runs are never touched, and the message says which settings differ from the last run;
 - if the folder holds a finished run, its weights are loaded (no retraining);
-- otherwise ``model.fit`` trains, one line per epoch, and Keras's ``BackupAndRestore`` saves
-  progress every epoch, so a run interrupted by a kernel restart, a closed laptop or a Colab
-  disconnect resumes at its next unfinished epoch; per-epoch metrics (and the seconds each epoch
-  took) go to ``history.csv``.
+- otherwise ``model.fit`` trains, one line per epoch, and ``EpochCheckpoint`` saves the whole model
+  after every epoch, so a run interrupted by a kernel restart, a closed laptop, a Colab disconnect
+  or a crash resumes at its next unfinished epoch; per-epoch metrics (and the seconds each epoch
+  took) go to ``history.csv``.  Every file is written atomically (``config.write_atomically``):
+  a run killed at any moment, even mid-write, leaves no half-written file behind.
 
 **Averaged weights** (``averaged_copy``, ``update``): an exponential moving average (EMA) of a
 network's weights, with a warm-up.  Training updates the live network; a non-trainable copy follows
@@ -29,6 +30,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -39,6 +41,8 @@ from keras import ops
 from course_utils import config
 
 SETTINGS_FILE = "settings.json"  # in each run folder: what the run was made with
+HISTORY_FILE = "history.csv"  # ... the metrics of every finished epoch
+CHECKPOINT_FILE = "checkpoint.json"  # ... while it trains: the last finished epoch and its weights file
 OPTIMIZER_KEYS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "rho", "momentum", "nesterov",
                   "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum")
 """The optimizer options a run records: a fixed list, so a newer Keras that adds an option to its
@@ -170,7 +174,7 @@ def _announce_new_run(folder: Path, settings: dict) -> None:
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Adds ``seconds`` (wall-clock time of the epoch) to the epoch's logs, for the CSV history."""
+    """Adds ``seconds`` (wall-clock time of the epoch) to the epoch's logs, for the history."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
@@ -180,13 +184,62 @@ class EpochTimer(keras.callbacks.Callback):
             logs["seconds"] = time.perf_counter() - self.start
 
 
+def write_history(folder: Path, rows: list[dict]) -> None:
+    """``history.csv``: one row per finished epoch (``epoch`` first, then the metrics), written atomically."""
+    columns = ["epoch", *sorted({key for row in rows for key in row} - {"epoch"})]
+
+    def write(path):
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, columns)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    config.write_atomically(folder / HISTORY_FILE, write)
+
+
 def read_history(folder: Path) -> dict[str, list[float]]:
     """The per-epoch metrics written by a run (a dict of lists, like ``History.history``)."""
-    with open(folder / "history.csv", newline="") as f:
+    with open(folder / HISTORY_FILE, newline="") as f:
         rows = list(csv.DictReader(f))
-    # CSVLogger adds val_* columns filled with "NA" when there is no validation data: skip them
+    # columns with gaps (a metric that not every epoch logged) are skipped
     return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})
-            if all(row[key] != "NA" for row in rows)}
+            if all(row[key] not in ("", "NA") for row in rows)}
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After every epoch: the whole model (networks, averaged copies, optimizer moments, random
+    state) to a new ``checkpoint-<epochs>.weights.h5``, then ``checkpoint.json`` naming it with the
+    history so far, then ``history.csv``.  Each write is atomic and the record is written last, so
+    a run killed at any moment resumes from a finished epoch whose weights and history agree."""
+
+    def __init__(self, folder: Path, rows: list[dict]):
+        super().__init__()
+        self.folder, self.rows = folder, list(rows)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.rows.append({"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}})
+        weights = self.folder / f"checkpoint-{epoch + 1}.weights.h5"
+        config.write_atomically(weights, lambda path: self.model.save_weights(path))
+        record = {"epochs_done": epoch + 1, "weights": weights.name, "history": self.rows}
+        config.write_atomically(self.folder / CHECKPOINT_FILE, lambda path: path.write_text(json.dumps(record)))
+        write_history(self.folder, self.rows)
+        for older in self.folder.glob("checkpoint-*.weights.h5"):
+            if older != weights:
+                older.unlink()
+
+
+def read_checkpoint(folder: Path) -> dict | None:
+    """The record of the last finished epoch of an interrupted run in ``folder`` (None if there is none)."""
+    path = folder / CHECKPOINT_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def load_checkpoint(model: keras.Model, folder: Path, record: dict) -> None:
+    """Load the checkpoint that ``record`` names into ``model``: its networks, optimizers and random state."""
+    if model.optimizer is not None and not model.optimizer.built:
+        # Keras skips, without a word, the moments of an optimizer that has no variables yet
+        model.optimizer.build(model.trainable_variables)
+    model.load_weights(folder / record["weights"])
 
 
 def fit_or_load(model: keras.Model, name: str, x, *, epochs: int, batch_size: int, callbacks=(),
@@ -204,23 +257,29 @@ def fit_or_load(model: keras.Model, name: str, x, *, epochs: int, batch_size: in
             network.load_weights(finished[part])
         print(f"Loaded the finished run {config.shown(folder)} (delete that folder to retrain).")
         return read_history(folder), folder
-    history_file, backup = folder / "history.csv", folder / "backup"
-    if backup.exists():
-        done = len(read_history(folder).get("seconds", [])) if history_file.exists() else 0
-        print(f"Resuming the interrupted run {config.shown(folder)} after epoch {done} of {epochs}.")
+    record = read_checkpoint(folder)
+    if record:
+        config.remove_partial_files(folder)
+        load_checkpoint(model, folder, record)
+        write_history(folder, record["history"])  # the history of exactly the epochs restored
+        print(f"Resuming the interrupted run {config.shown(folder)} after epoch {record['epochs_done']} of {epochs}.")
     else:
         _announce_new_run(folder, settings)
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in [history_file, *folder.glob("*.npy")]:  # logs of a start whose first epoch never ended
+        config.remove_partial_files(folder)
+        # what a start whose first epoch never ended may have left (and the backup of older course versions)
+        for stale in [folder / HISTORY_FILE, *folder.glob("*.npy")]:
             stale.unlink(missing_ok=True)
-        (folder / SETTINGS_FILE).write_text(json.dumps(settings, indent=1))
-    model.fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose, **fit_options, callbacks=[
-        EpochTimer(), *callbacks,
-        keras.callbacks.CSVLogger(str(history_file), append=True),
-        keras.callbacks.BackupAndRestore(str(backup)),
-    ])
+        shutil.rmtree(folder / "backup", ignore_errors=True)
+        config.write_atomically(folder / SETTINGS_FILE, lambda path: path.write_text(json.dumps(settings, indent=1)))
+        record = {"epochs_done": 0, "history": []}
+    if record["epochs_done"] < epochs:
+        model.fit(x, batch_size=batch_size, epochs=epochs, initial_epoch=record["epochs_done"], verbose=verbose,
+                  **fit_options, callbacks=[EpochTimer(), *callbacks, EpochCheckpoint(folder, record["history"])])
     for part, network in model.parts.items():
-        network.save_weights(finished[part])
+        config.write_atomically(finished[part], network.save_weights)
+    for checkpoint in [folder / CHECKPOINT_FILE, *folder.glob("checkpoint-*.weights.h5")]:
+        checkpoint.unlink()
     return read_history(folder), folder
 
 

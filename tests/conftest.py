@@ -10,11 +10,11 @@ appended to ``sys.path`` here, after site-packages, so ``make test-colab`` still
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
+import small_models
 
-from course_utils import data, gan, vae
+from course_utils import data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path += [str(REPO_ROOT / "tools"), str(REPO_ROOT / "benchmarks")]
@@ -37,24 +37,13 @@ def mnist_npz(mnist, tmp_path_factory):
 @pytest.fixture
 def small_gan():
     """``small_gan(seed=0, width=8, lr=1e-3, **GAN options)``: a GAN with 16 latents and narrow course networks."""
-    def make(seed=0, width=8, lr=1e-3, **options):
-        keras.utils.set_random_seed(seed)
-        model = gan.GAN(gan.build_generator(16, width=width), gan.build_discriminator(width=width), 16,
-                        data_range=(-1, 1), seed=seed, **options)
-        model.compile(keras.optimizers.Adam(lr, beta_1=0.5), keras.optimizers.Adam(lr, beta_1=0.5))
-        return model
-    return make
+    return small_models.small_gan
 
 
 @pytest.fixture
 def small_vae():
     """``small_vae(seed=0, latent=4, lr=3e-3, **VAE options)``: a VAE with narrow course networks."""
-    def make(seed=0, latent=4, lr=3e-3, **options):
-        keras.utils.set_random_seed(seed)
-        model = vae.VAE(vae.build_encoder(latent, width=8), vae.build_decoder(latent, width=8), seed=seed, **options)
-        model.compile(keras.optimizers.Adam(lr))
-        return model
-    return make
+    return small_models.small_vae
 
 
 @pytest.fixture

@@ -35,6 +35,31 @@ def test_shipped_weights_load_and_sample_well(mnist, monkeypatch, tmp_path):
     assert gans[0].train_seconds > 0 and vaes[0].train_seconds > 0
 
 
+@pytest.mark.parametrize("damage", ["truncated", "altered", "missing"])
+def test_a_damaged_shipped_weights_file_is_caught_with_what_to_do(damage, monkeypatch, tmp_path):
+    name = compare.shipped_weights("vae", 0, "decoder").name
+    (tmp_path / compare.MANIFEST.name).write_bytes(compare.MANIFEST.read_bytes())
+    original = compare.shipped_weights("vae", 0, "decoder").read_bytes()
+    monkeypatch.setattr(compare, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(compare, "MANIFEST", tmp_path / compare.MANIFEST.name)
+    (tmp_path / name).write_bytes(original)
+    assert compare.checked_weights("vae", 0, "decoder") == tmp_path / name  # the intact file passes
+    if damage == "truncated":
+        (tmp_path / name).write_bytes(original[: len(original) // 2])
+    elif damage == "altered":
+        (tmp_path / name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    else:
+        (tmp_path / name).unlink()
+    with pytest.raises((ValueError, FileNotFoundError), match="make weights"):
+        compare.checked_weights("vae", 0, "decoder")
+
+
+def test_every_shipped_weights_file_has_its_checksum_recorded():
+    recorded = compare.manifest()["sha256"]
+    shipped = sorted(compare.WEIGHTS_DIR.glob("*-seed*.weights.h5"))
+    assert sorted(recorded) == [p.name for p in shipped] and all(compare.sha256(p) == recorded[p.name] for p in shipped)
+
+
 def _own_dcgan_run(model):
     """A finished run folder as notebook 04 leaves it, for ``model``'s settings, with its generator."""
     folder = training.run_folder("dcgan", model, compare.MNIST_TRAIN_SHAPE, gan.EPOCHS, gan.BATCH_SIZE)

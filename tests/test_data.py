@@ -76,6 +76,19 @@ def test_explicit_path_is_used_first_and_verified(mnist_npz, isolated_cache, mon
         data.from_env_path()
 
 
+@pytest.mark.parametrize("problem", ["missing", "unreadable"])
+def test_a_bad_course_mnist_is_an_error_and_not_quietly_replaced(problem, isolated_cache, monkeypatch):
+    path = isolated_cache / "mine.npz"
+    if problem == "unreadable":
+        path.write_bytes(b"not an npz file")
+    monkeypatch.setenv("COURSE_MNIST", str(path))
+    tried = []
+    monkeypatch.setattr(data, "SOURCES", [data.SOURCES[0], ("download", lambda: tried.append(1), True)])
+    with pytest.raises(data.DataUnavailable, match="COURSE_MNIST") as error:
+        data.load_mnist(verbose=False)
+    assert "unset it" in str(error.value) and not tried, "the user's file must not be swapped for a download"
+
+
 def test_mirror_wheel_with_wrong_hash_is_rejected(tmp_path):
     fake = tmp_path / data.MIRROR_WHEEL
     fake.write_bytes(b"not a wheel")

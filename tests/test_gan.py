@@ -1,6 +1,7 @@
 import math
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -79,6 +80,14 @@ def test_losses_at_an_undecided_discriminator(small_gan, tanh_images):
 def test_bad_training_data_gets_a_clear_error(x, message, small_gan):
     with pytest.raises(ValueError, match=message):
         small_gan().fit(x, batch_size=8, epochs=1, verbose=0)
+
+
+def test_images_in_0_1_fed_to_a_tanh_gan_get_a_warning_naming_to_tanh(small_gan, tanh_images):
+    with pytest.warns(UserWarning, match="never goes below 0.*data.to_tanh"):
+        small_gan().fit((tanh_images(8) + 1) / 2, batch_size=8, epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # data in [-1, 1]: no warning
+        small_gan().fit(tanh_images(8), batch_size=8, epochs=1, verbose=0)
 
 
 DISTRIBUTED = """

@@ -42,21 +42,21 @@ def shipped(kind: str, seed: int) -> keras.Model:
     """The course model ``kind`` for ``seed`` with the shipped (averaged) weights in its evaluated networks."""
     if kind == "dcgan":
         model = gan.make_gan(seed=seed)
-        model.sampler.load_weights(compare.shipped_weights("dcgan", seed, "generator"))
+        model.sampler.load_weights(compare.checked_weights("dcgan", seed, "generator"))
     else:
         model = vae.make_vae(seed=seed)
         for network, part in zip(model.eval_networks, ("encoder", "decoder")):
-            network.load_weights(compare.shipped_weights("vae", seed, part))
+            network.load_weights(compare.checked_weights("vae", seed, part))
     return model
 
 
 def ship(kind: str, seed: int, model: keras.Model) -> None:
     """Write the weights that notebook 06 loads: the averaged generator, or the averaged encoder and decoder."""
     if kind == "dcgan":
-        model.sampler.save_weights(compare.shipped_weights("dcgan", seed, "generator"))
+        config.write_atomically(compare.shipped_weights("dcgan", seed, "generator"), model.sampler.save_weights)
     else:
         for network, part in zip(model.eval_networks, ("encoder", "decoder")):
-            network.save_weights(compare.shipped_weights("vae", seed, part))
+            config.write_atomically(compare.shipped_weights("vae", seed, part), network.save_weights)
 
 
 def score(kind: str, seed: int, model: keras.Model, test01, test_binary) -> dict:
@@ -140,7 +140,9 @@ def main(argv=None) -> None:
         compare.MANIFEST.write_text(json.dumps({
             "scored_samples": N_SCORE, "reference": "MNIST test set (10,000 images)",
             "nll_protocol": f"importance-weighted, K = {K_NLL}, all 10,000 test images binarized once (seed 0)",
-            "runs": {**previous["runs"], **new_runs}}, indent=1, sort_keys=True) + "\n")
+            "runs": {**previous["runs"], **new_runs},
+            "sha256": {p.name: compare.sha256(p) for p in sorted(compare.WEIGHTS_DIR.glob("*-seed*.weights.h5"))},
+        }, indent=1, sort_keys=True) + "\n")
         print(f"updated {compare.MANIFEST}" + ("" if args.score_only else f" and the weights in {compare.WEIGHTS_DIR}"))
 
 
