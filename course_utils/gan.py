@@ -168,7 +168,7 @@ class GAN(keras.Model):
                             ("d_real", ops.mean(ops.sigmoid(real_logits))),
                             ("d_fake", ops.mean(ops.sigmoid(fake_logits)))):
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return training.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
 
 class Snapshots(keras.callbacks.Callback):

@@ -65,6 +65,25 @@ def jit_compile() -> bool | str:
 # --- averaged weights -------------------------------------------------------------------------
 
 
+def step_logs(results: dict) -> dict:
+    """What a ``train_step`` or ``test_step`` returns, in a shape ``fit`` can reduce under every strategy.
+
+    With two or more worker processes (``tf.distribute.MultiWorkerMirroredStrategy``), Keras 3 reduces
+    each logged value with ``strategy.reduce("MEAN", value, axis=0)``, which fails for a scalar
+    ("Invalid reduction dimension 0 for input with 0 dimensions"; tensorflow/tensorflow#72388, open):
+    there each value becomes a vector of one, which reduces to the same mean.  Elsewhere the results
+    pass unchanged.
+    """
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        cluster = strategy.cluster_resolver.cluster_spec()
+        if sum(cluster.num_tasks(job) for job in cluster.jobs) > 1:
+            return {name: ops.reshape(value, (1,)) for name, value in results.items()}
+    return results
+
+
 def decay_at(step, decay: float):
     """The decay used after update number ``step`` (1, 2, ...): ``min(decay, (1 + step) / (10 + step))``.
 

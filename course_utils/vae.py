@@ -138,7 +138,7 @@ class VAE(keras.Model):
         for name, value in (("loss", loss), ("reconstruction", reconstruction), ("kl", kl),
                             ("elbo", -(reconstruction + kl))):
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return training.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
     def train_step(self, batch):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)

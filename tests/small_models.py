@@ -34,3 +34,16 @@ def model_and_data(kind: str, n: int = 64):
     if kind == "gan":
         return small_gan(ema_decay=0.99), images * 2 - 1
     return small_vae(ema_decay=0.99), images
+
+
+def sgd_model_and_data(kind: str, n: int = 128):
+    """Like ``model_and_data``, but trained with plain SGD and without weight averaging or fresh binarization,
+    so that a distributed run's result depends on the size of its averaged gradients (Adam would hide a
+    gradient summed over replicas instead of averaged)."""
+    if kind == "gan":
+        model, images = small_gan(), model_and_data("gan", n)[1]
+        model.compile(keras.optimizers.SGD(0.02), keras.optimizers.SGD(0.02))
+        return model, images
+    model, images = small_vae(dynamic_binarization=False), model_and_data("vae", n)[1]
+    model.compile(keras.optimizers.SGD(1e-4))  # its loss sums 784 pixels' nats: large gradients
+    return model, (images > 0.5).astype("float32")
