@@ -55,7 +55,7 @@ def check_folder(folder: Path, kind: str) -> int:
     if record:
         model, _ = small_models.model_and_data(kind)
         training.load_checkpoint(model, folder, record)
-        assert int(model.optimizer.iterations) == done * BATCHES_PER_EPOCH, "the weights are not those of the record"
+        assert int(model.optimizer.iterations.numpy()) == done * BATCHES_PER_EPOCH, "not the recorded epoch's weights"
         assert [row["epoch"] for row in record["history"]] == list(range(done))
     if (folder / training.HISTORY_FILE).exists():
         epochs = training.read_history(folder).get("epoch", [])
