@@ -87,7 +87,7 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # it exists, but belongs to another user
     return True
 
 

@@ -1,5 +1,6 @@
 """Fast mode, paths as printed, the environment report, and importing without TensorFlow."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,26 @@ def test_start_leaves_no_start_up_noise_on_stderr():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "started" in result.stdout, result.stderr[-2000:]
     assert result.stderr.strip() == "", result.stderr
+
+
+def test_partial_files_of_dead_processes_are_removed_and_a_running_ones_kept(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f"partial-{dead.stdout.strip()}-mnist.npz"
+    mine = tmp_path / f"partial-{os.getpid()}-mnist.npz"
+    for path in (left, mine):
+        path.write_bytes(b"half")
+    config.remove_partial_files(tmp_path)
+    assert not left.exists() and mine.exists()
+
+
+def test_an_atomic_write_that_fails_leaves_the_old_file(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text("old")
+
+    def fail(temporary):
+        temporary.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        config.write_atomically(path, fail)
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["settings.json"]
