@@ -7,9 +7,16 @@ BIN := $(VENV)/bin
 COLAB_VENV ?= .venv-colab
 PYENV_ROOT ?= $(HOME)/.pyenv
 COLAB_PYTHON ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12)),python3.12)
+# the oldest versions pyproject.toml allows: Python 3.10 and tests/oldest-requirements.txt
+OLDEST_VENV ?= .venv-oldest
+OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10*/bin/python3.10)),python3.10)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# prints the Python and library versions of the venv $(1), so that each test leg's log says what it ran on
+versions = $(1)/bin/python -c "import platform; from importlib.metadata import version; \
+  print('versions:', 'Python', platform.python_version(), *(p + ' ' + version(p) for p in \
+  ('tensorflow', 'keras', 'numpy', 'matplotlib', 'ipywidgets', 'pillow')), sep='  ')"
 
-.PHONY: help lab test test-quick data course badges setup clean test-colab weights weights-check bench classifier
+.PHONY: help lab test test-quick data course badges setup clean test-colab test-oldest weights weights-check bench classifier
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +36,7 @@ lab: data  ## set up, fetch data, open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: data  ## lint, unit tests and every notebook, in fast mode (what CI runs)
+	@$(call versions,$(VENV))
 	$(BIN)/ruff check .
 	COURSE_FAST=1 $(BIN)/pytest tests notebooks $(NBVAL)
 
@@ -46,7 +54,24 @@ test-colab: data $(COLAB_VENV)/bin/.colab-installed  ## every notebook in fast m
 	# as the Colab setup cell does: a regular (not editable) install of this checkout, without dependencies
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
 	$(COLAB_VENV)/bin/python -m pip check
+	@$(call versions,$(COLAB_VENV))
 	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_FAST=1 $(COLAB_VENV)/bin/pytest tests/test_colab.py tests/test_compare.py notebooks $(NBVAL)
+
+$(OLDEST_VENV)/bin/.oldest-installed: tests/oldest-requirements.txt pyproject.toml
+	test -x $(OLDEST_VENV)/bin/python || $(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -r tests/oldest-requirements.txt
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(OLDEST_VENV)/bin/python -m pip check
+	touch $@
+
+test-oldest: data $(OLDEST_VENV)/bin/.oldest-installed  ## unit tests and the training notebooks (04, 05) with the oldest versions allowed
+	@$(call versions,$(OLDEST_VENV))
+	# a run cache of its own, so notebooks 04 and 05 train with these versions instead of loading runs of others
+	rm -rf test-output/oldest && mkdir -p test-output/oldest
+	ln -s "$$($(BIN)/python -c 'from course_utils import data; print(data.cache_path())')" test-output/oldest/mnist.npz
+	COURSE_FAST=1 COURSE_CACHE=$(CURDIR)/test-output/oldest $(OLDEST_VENV)/bin/pytest -n 2 --dist loadfile \
+	  -m "not slow" tests notebooks/04_dcgan_mnist.ipynb notebooks/05_vae_mnist.ipynb $(NBVAL)
 
 course: data  ## execute every notebook in full mode, refreshing outputs and figures/
 	for nb in notebooks/[0-9]*.ipynb; do \
@@ -71,5 +96,5 @@ classifier: data  ## retrain the metrics classifier from its seed (about 15 minu
 badges:  ## regenerate the README's notebook map, the Colab badges and every notebook's setup cell
 	$(BIN)/python tools/badges.py
 
-clean:  ## remove both virtual environments and test output (the MNIST and run cache stays)
-	rm -rf $(VENV) $(COLAB_VENV) test-output
+clean:  ## remove the virtual environments and test output (the MNIST and run cache stays)
+	rm -rf $(VENV) $(COLAB_VENV) $(OLDEST_VENV) test-output
