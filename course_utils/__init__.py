@@ -21,10 +21,12 @@ module            what it holds                                                 
 ``training``      resumable runs in folders named by their settings; weight     04 05
                   averaging; time budgets
 ``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion  01 04 06
-``vae``           the convolutional VAE, ``make_vae``                           05 06
+``vae``           the convolutional VAE, ``make_vae``; KL warm-up, free bits    05 06
 ``metrics``       the MNIST classifier's features; FID, KID, precision/recall,  04 05 06
                   coverage, sharpness, likelihood
 ``latent``        Gaussian grids, slerp, latent widgets                         05 06
+``diagnostics``   the numbers that detect a failing run: KL per latent          07 (to
+                  dimension, active units, checkerboard share                   come)
 ``compare``       scoring several models into one table; the shipped runs       06
 ``exercises``     the exercise checks (CS231n-style relative errors)            all
 ================  ============================================================  =========

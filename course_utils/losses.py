@@ -85,15 +85,21 @@ def r1_penalty(input_gradients):
 # --- VAE ---------------------------------------------------------------------
 
 
-def gaussian_kl(mean, log_var):
-    """KL(N(mean, exp(log_var)) || N(0, I)) per example, in nats.
+def gaussian_kl_per_dimension(mean, log_var):
+    """KL(N(mean_j, exp(log_var_j)) || N(0, 1)) for every example and latent dimension j, in nats.
 
-    Closed form: 1/2 * sum(mean^2 + exp(log_var) - 1 - log_var).  Zero at mean=0,
-    log_var=0; mean^2 / 2 per dimension when the variance is 1.
+    Closed form: 1/2 * (mean^2 + exp(log_var) - 1 - log_var).  Zero at mean=0, log_var=0;
+    mean^2 / 2 when the variance is 1.  A diagonal Gaussian's KL is the sum over j (``gaussian_kl``).
     """
     _same_shape("gaussian_kl(mean, log_var)", mean, log_var)
     mean, log_var = _as_float(mean, log_var)
-    return 0.5 * _sum_per_example(ops.square(mean) + ops.exp(log_var) - 1.0 - log_var)
+    return 0.5 * (ops.square(mean) + ops.exp(log_var) - 1.0 - log_var)
+
+
+def gaussian_kl(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) per example, in nats: the sum over the latent dimensions of
+    ``gaussian_kl_per_dimension``."""
+    return _sum_per_example(gaussian_kl_per_dimension(mean, log_var))
 
 
 def log_normal_diag(z, mean, log_var):

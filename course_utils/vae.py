@@ -68,14 +68,34 @@ def build_decoder(latent_dim: int = 32, width: int = 16, activation: str = "elu"
 class VAE(keras.Model):
     """Encoder + sampling + decoder, trained on the negative β-ELBO (β=1: the true ELBO).
 
+    Two remedies for posterior collapse (notebook 07) change only the training objective; the logged
+    ``kl``, ``reconstruction`` and ``elbo`` stay the true ones:
+
+    - ``kl_warmup_steps``: KL annealing (Bowman et al. 2016), here the linear warm-up of Sønderby et
+      al. 2016: β grows from 0 to ``beta`` over that many updates, so the decoder learns to use z
+      before the KL pushes q towards the prior;
+    - ``free_bits``: each latent dimension's KL, averaged over the (global) batch, counts as at least
+      this many *nats* (Kingma et al. 2016, "Improving Variational Inference with Inverse
+      Autoregressive Flow", with each dimension its own group), so pushing a dimension below it
+      gains nothing.
+
+    With either, the logged training ``loss`` is that objective, not the negative β-ELBO: during the
+    warm-up it lies below it, and with free bits it is at least ``reconstruction + beta * latent_dim *
+    free_bits``.  ``test_step`` (``val_loss``, ``evaluate``) reports the plain negative β-ELBO.
+
     With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
     networks (``training.averaged_copy``), and evaluation (``test_step``, ``encode``,
     ``decode``, calling the model) uses them: the trained model *is* the averaged one.
     """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
-                 dynamic_binarization: bool = True, ema_decay: float | None = None, seed: int = 0, **kwargs):
+                 dynamic_binarization: bool = True, ema_decay: float | None = None, seed: int = 0,
+                 kl_warmup_steps: int = 0, free_bits: float = 0.0, **kwargs):
         super().__init__(**kwargs)
+        if kl_warmup_steps < 0 or free_bits < 0 or int(kl_warmup_steps) != kl_warmup_steps:
+            raise ValueError(f"kl_warmup_steps ({kl_warmup_steps}, a whole number of updates) and free_bits "
+                             f"({free_bits}, nats per latent dimension) must be >= 0; 0 turns each off")
+        self.kl_warmup_steps, self.free_bits = int(kl_warmup_steps), float(free_bits)
         self.encoder, self.decoder = encoder, decoder
         self.ema_decay = ema_decay
         self.encoder_ema = training.averaged_copy(encoder) if ema_decay is not None else None
@@ -103,8 +123,11 @@ class VAE(keras.Model):
     def settings(self) -> dict:
         """The choices, besides the networks, that decide what training makes of this VAE
         (``training.fit_or_load`` records them with a run).  Needs ``compile`` first."""
-        return {"beta": self.beta, "dynamic_binarization": self.dynamic_binarization, "ema_decay": self.ema_decay,
-                "seed": self.seed, "optimizer": training.optimizer_settings(self.optimizer)}
+        settings = {"beta": self.beta, "dynamic_binarization": self.dynamic_binarization, "ema_decay": self.ema_decay,
+                    "seed": self.seed, "optimizer": training.optimizer_settings(self.optimizer)}
+        remedies = {"kl_warmup_steps": self.kl_warmup_steps, "free_bits": self.free_bits}
+        # recorded only when used, so that the runs made before these options existed keep their folders
+        return settings | {name: value for name, value in remedies.items() if value}
 
     @property
     def eval_networks(self) -> tuple[keras.Model, keras.Model]:
@@ -128,11 +151,34 @@ class VAE(keras.Model):
         return decoder(self.sampling([mean, log_var]), training=training)
 
     def _terms(self, x, encoder, decoder, training):
+        """The batch means of the reconstruction term and of each latent dimension's KL, in nats."""
         mean, log_var = encoder(x, training=training)
         logits = decoder(self.sampling([mean, log_var]), training=training)
         reconstruction = -losses.bernoulli_log_likelihood(x, logits)   # nats per image
-        kl = losses.gaussian_kl(mean, log_var)
-        return ops.mean(reconstruction), ops.mean(kl)
+        kl_per_dimension = losses.gaussian_kl_per_dimension(mean, log_var)
+        return ops.mean(reconstruction), ops.mean(kl_per_dimension, axis=0)
+
+    def training_kl_weight(self):
+        """β at the coming update: ``beta``, or its linear warm-up from 0 while ``kl_warmup_steps`` last.
+
+        The updates are counted by the optimizer: a resumed run continues its warm-up (the checkpoint
+        holds the count), while a new ``compile`` (a new optimizer) starts it again.
+        """
+        if not self.kl_warmup_steps:
+            return self.beta
+        done = ops.cast(self.optimizer.iterations, "float32")
+        return self.beta * ops.minimum(1.0, done / self.kl_warmup_steps)
+
+    def free_bits_kl(self, kl_per_dimension):
+        """The KL term under free bits: the sum over dimensions j of max(``free_bits``, KL_j), KL_j the batch mean.
+
+        Under a ``tf.distribute`` strategy each replica holds part of the batch, and the maximum is not
+        linear; so which dimensions sit below the floor is decided on the mean over all replicas, and each
+        replica keeps its own KL_j (and its gradient) for the others.  The mean over replicas is then the
+        global batch's value, as with one process.
+        """
+        everywhere = tf.distribute.get_replica_context().all_reduce("MEAN", ops.stop_gradient(kl_per_dimension))
+        return ops.sum(ops.where(everywhere > self.free_bits, kl_per_dimension, self.free_bits))
 
     def _record(self, reconstruction, kl, loss):
         for name, value in (("loss", loss), ("reconstruction", reconstruction), ("kl", kl),
@@ -146,8 +192,10 @@ class VAE(keras.Model):
             x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.binarize_noise) < x, x.dtype)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            reconstruction, kl = self._terms(x, self.encoder, self.decoder, training=True)
-            loss = reconstruction + self.beta * kl
+            reconstruction, kl_per_dimension = self._terms(x, self.encoder, self.decoder, training=True)
+            kl = ops.sum(kl_per_dimension)
+            trained_kl = self.free_bits_kl(kl_per_dimension) if self.free_bits else kl
+            loss = reconstruction + self.training_kl_weight() * trained_kl
             scaled = loss / replicas  # inside the tape, or it has no gradient
         weights = self.encoder.trainable_weights + self.decoder.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
@@ -158,7 +206,8 @@ class VAE(keras.Model):
 
     def test_step(self, batch):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
-        reconstruction, kl = self._terms(x, *self.eval_networks, training=False)
+        reconstruction, kl_per_dimension = self._terms(x, *self.eval_networks, training=False)
+        kl = ops.sum(kl_per_dimension)
         return self._record(reconstruction, kl, reconstruction + self.beta * kl)
 
     # the course's VAE interface ----------------------------------------------------------
@@ -176,10 +225,11 @@ class VAE(keras.Model):
 
 
 def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 2e-3, beta: float = 1.0,
-             ema_decay: float | None = 0.999, seed: int = 0) -> VAE:
-    """The course VAE, compiled with Adam and XLA, evaluated with averaged weights (the settings of notebook 05)."""
+             ema_decay: float | None = 0.999, seed: int = 0, kl_warmup_steps: int = 0, free_bits: float = 0.0) -> VAE:
+    """The course VAE, compiled with Adam and XLA, evaluated with averaged weights (the settings of notebook 05).
+    ``kl_warmup_steps`` and ``free_bits``: see ``VAE``."""
     keras.utils.set_random_seed(seed)
     model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta,
-                ema_decay=ema_decay, seed=seed)
+                ema_decay=ema_decay, seed=seed, kl_warmup_steps=kl_warmup_steps, free_bits=free_bits)
     model.compile(keras.optimizers.Adam(lr), jit_compile=training.jit_compile())
     return model
