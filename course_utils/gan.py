@@ -223,17 +223,37 @@ def _check(x, expected, where):
     return x
 
 
-def build_generator(latent_dim: int = 64, width: int = 64) -> keras.Model:
-    """z (latent_dim,) -> image (28, 28, 1) in [-1, 1]."""
+UPSAMPLINGS = ("transposed", "resize")
+
+
+def _upsample(x, filters: int, upsampling: str, kernel_size: int, **options):
+    """Double the height and width: a stride-2 transposed convolution, or a nearest-neighbour resize then a
+    convolution (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts"), whose every output pixel
+    sees the same number of kernel taps whatever ``kernel_size``."""
+    if upsampling == "transposed":
+        return layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same", **options)(x)
+    return layers.Conv2D(filters, kernel_size, padding="same", **options)(layers.UpSampling2D(2)(x))
+
+
+def build_generator(latent_dim: int = 64, width: int = 64, upsampling: str = "transposed",
+                    kernel_size: int = 4) -> keras.Model:
+    """z (latent_dim,) -> image (28, 28, 1) in [-1, 1].
+
+    ``upsampling`` and ``kernel_size`` choose the two upsampling layers (notebook 07's checkerboard lab):
+    the course's transposed convolutions with kernel 4, whose stride 2 divides it; ``kernel_size=3``,
+    which it does not (every other pixel gets more kernel taps: a checkerboard); or ``"resize"``.
+    """
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling must be one of {UPSAMPLINGS}, got {upsampling!r}")
     z = keras.Input((latent_dim,))
     x = layers.Dense(7 * 7 * 2 * width, use_bias=False)(z)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
     x = _check(layers.Reshape((7, 7, 2 * width))(x), (7, 7, 2 * width), "reshape")
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
+    x = _upsample(x, width, upsampling, kernel_size, use_bias=False)
     x = _check(layers.LeakyReLU(0.2)(layers.BatchNormalization()(x)), (14, 14, width), "upsample 1")
     x = layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
     x = _check(layers.LeakyReLU(0.2)(layers.BatchNormalization()(x)), (14, 14, width), "refine at 14x14")
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    x = _upsample(x, 1, upsampling, kernel_size, activation="tanh")
     return keras.Model(z, _check(x, IMAGE_SHAPE, "output"), name="generator")
 
 
@@ -251,11 +271,12 @@ def build_discriminator(width: int = 32) -> keras.Model:
 
 def make_gan(latent_dim: int = 64, g_width: int = 64, d_width: int = 32, lr: float = 1e-3, d_lr: float | None = None,
              generator_loss: str = "nonsaturating", ema_decay: float | None = 0.999, r1_weight: float = 1.0,
-             seed: int = 0):
+             seed: int = 0, upsampling: str = "transposed", kernel_size: int = 4):
     """The course DCGAN, compiled with XLA: Adam(beta_1=0.5) for both networks (``d_lr`` defaults to ``lr``)
-    and the R1 penalty with weight ``r1_weight`` on the discriminator."""
+    and the R1 penalty with weight ``r1_weight`` on the discriminator; ``upsampling`` and ``kernel_size``:
+    see ``build_generator``."""
     keras.utils.set_random_seed(seed)
-    model = GAN(build_generator(latent_dim, g_width), build_discriminator(d_width), latent_dim,
+    model = GAN(build_generator(latent_dim, g_width, upsampling, kernel_size), build_discriminator(d_width), latent_dim,
                 generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay, r1_weight=r1_weight, seed=seed)
     model.compile(d_optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), jit_compile=training.jit_compile())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import gan
+from course_utils import diagnostics, gan, training
 
 
 def test_shapes_and_ranges():
@@ -160,3 +160,37 @@ def test_generator_gradient_norms_are_the_gradients_each_xla_step_applies():
     assert len(norms.values) == 3 and model.jit_compile is True
     np.testing.assert_allclose(norms.values, Direct.values, rtol=1e-5)
     assert len(set(norms.values)) == 3, "one value per step, as the generator moves"
+
+
+# --- the generator's upsampling (notebook 07's checkerboard lab) ---------------------------------------
+
+
+@pytest.mark.parametrize("upsampling, kernel_size", [("transposed", 4), ("transposed", 3), ("resize", 3)])
+def test_every_upsampling_builds_the_same_image_shape(upsampling, kernel_size):
+    generator = gan.build_generator(16, width=8, upsampling=upsampling, kernel_size=kernel_size)
+    assert generator.output_shape == (None, 28, 28, 1)
+
+
+def test_a_transposed_convolution_prints_a_period_2_pattern_that_resizing_does_not():
+    """Untrained, the random kernels weigh even and odd output pixels differently (whatever the kernel size),
+    while a resize gives every pixel the same taps: only training can remove the first pattern."""
+    z = np.random.default_rng(0).normal(size=(64, 16)).astype("float32")
+    shares = {}
+    for upsampling, kernel_size in (("transposed", 4), ("transposed", 3), ("resize", 3)):
+        keras.utils.set_random_seed(0)
+        generator = gan.build_generator(16, width=16, upsampling=upsampling, kernel_size=kernel_size)
+        shares[upsampling, kernel_size] = diagnostics.checkerboard_share(gan.images01(generator, z))
+    assert shares["resize", 3] < 0.01, shares
+    assert min(shares["transposed", 4], shares["transposed", 3]) > 0.1, shares
+
+
+def test_the_generators_upsampling_gets_a_run_folder_of_its_own():
+    folders = {training.run_folder("dcgan", gan.make_gan(16, g_width=8, d_width=8, upsampling=upsampling,
+                                                          kernel_size=kernel_size), (64, 28, 28, 1), 1, 32)
+               for upsampling, kernel_size in (("transposed", 4), ("transposed", 3), ("resize", 4))}
+    assert len(folders) == 3
+
+
+def test_an_unknown_upsampling_is_refused():
+    with pytest.raises(ValueError, match="upsampling must be one of"):
+        gan.build_generator(upsampling="bilinear")
