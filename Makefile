@@ -72,6 +72,9 @@ test-oldest: data $(OLDEST_VENV)/bin/.oldest-installed  ## unit tests and the tr
 	ln -s "$$($(BIN)/python -c 'from course_utils import data; print(data.cache_path())')" test-output/oldest/mnist.npz
 	COURSE_FAST=1 COURSE_CACHE=$(CURDIR)/test-output/oldest $(OLDEST_VENV)/bin/pytest -n 2 --dist loadfile \
 	  -m "not slow" tests notebooks/04_dcgan_mnist.ipynb notebooks/05_vae_mnist.ipynb $(NBVAL)
+	# and, of the slow tests, the one that compares training under a tf.distribute strategy with one device
+	COURSE_FAST=1 COURSE_CACHE=$(CURDIR)/test-output/oldest $(OLDEST_VENV)/bin/pytest \
+	  tests/test_gan.py::test_trainer_runs_unchanged_under_mirrored_strategy
 
 course: data  ## execute every notebook in full mode, refreshing outputs and figures/
 	for nb in notebooks/[0-9]*.ipynb; do \

@@ -119,11 +119,11 @@ def install_plan(requirements: list[str], installed: dict[str, str | None]) -> l
 
 
 def check_runtime(installed: dict[str, str | None]) -> None:
-    """Stop early, with the fix, on a runtime whose Keras is older than the course's ``keras>=3.2``."""
+    """Stop early, with the fix, on a runtime whose Keras is older than the course's ``keras>=3.5``."""
     keras_version = installed.get("keras")
-    if keras_version and tuple(int(part) for part in keras_version.split(".")[:2]) < (3, 2):
+    if keras_version and tuple(int(part) for part in keras_version.split(".")[:2]) < (3, 5):
         raise RuntimeError(
-            f"This course needs Keras 3.2 or newer (with TensorFlow 2.16 or newer); this runtime has Keras "
+            f"This course needs Keras 3.5 or newer (with TensorFlow 2.16 or newer); this runtime has Keras "
             f"{keras_version}. "
             "In Colab choose Runtime > Change runtime type and pick the latest runtime version, "
             "or run `%pip install -U tensorflow` and restart the session.")

@@ -38,7 +38,7 @@ def kl_per_dimension(mean, log_var) -> np.ndarray:
     The values sum to the ELBO's KL term (``losses.gaussian_kl`` averaged over the same inputs).  A
     dimension whose KL is about 0 has q(z_j | x) = N(0, 1) for every x: the decoder learns nothing from it.
     The converse does not hold: the average KL of a dimension is the information z_j carries about x
-    plus KL(q(z_j) || N(0, 1)), so a mean of 3 for every input costs 4.5 nats and says nothing about x.
+    plus KL(q(z_j) || N(0, 1)), so a mean of 3 with variance 1 for every input costs 4.5 nats and says nothing about x.
     ``active_units`` asks the other question, whether the mean moves with the input.
     """
     mean, log_var = _check_encodings("kl_per_dimension", mean, log_var)
@@ -62,7 +62,8 @@ def checkerboard_share(images) -> float:
 
     For each image the 2-D discrete Fourier transform is taken; the power on its Nyquist row and column
     (frequency 1/2 cycle per pixel down the rows, across the columns, or both) is what a stride-2
-    upsampling with uneven kernel overlap prints as a checkerboard.  The result is that power divided
+    transposed convolution prints as a checkerboard, through uneven kernel overlap or through unequal
+    sub-kernels.  The result is that power divided
     by all the power except the mean's, over all images together: 1 for a pure checkerboard
     (-1)^(i+j) and for period-2 stripes, about 0 for smooth images.  ``images`` has shape
     (n, height, width) or (n, height, width, 1), both sides even.

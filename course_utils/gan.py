@@ -13,7 +13,9 @@ notebook 04):
 
 - generator: dense to 7x7x(2*width), a stride-2 transposed convolution to 14x14, a 3x3 convolution
   at 14x14, and a stride-2 transposed convolution to 28x28.  Kernel 4 with stride 2 divides evenly,
-  which avoids the checkerboard artefacts of 5x5/2.  BatchNorm after every hidden layer, none on the
+  which removes the uneven overlap behind the checkerboard artefacts of 5x5/2; it does not remove the
+  pattern itself (see ``_upsample``: untrained, kernel 4 prints as strong a period-2 pattern as kernel 3,
+  ``upsampling="resize"`` far less, as tests/test_gan.py checks).  BatchNorm after every hidden layer, none on the
   tanh output (DCGAN, Radford et al. 2016).
 - discriminator: two stride-2 convolutions (28 -> 14 -> 7) and a 3x3 convolution at 7x7, with
   LeakyReLU(0.2), no BatchNorm (it would mix statistics of real and fake batches), one logit out.
@@ -228,8 +230,10 @@ UPSAMPLINGS = ("transposed", "resize")
 
 def _upsample(x, filters: int, upsampling: str, kernel_size: int, **options):
     """Double the height and width: a stride-2 transposed convolution, or a nearest-neighbour resize then a
-    convolution (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts"), whose every output pixel
-    sees the same number of kernel taps whatever ``kernel_size``."""
+    convolution (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").  A transposed convolution
+    computes each pixel of a 2x2 output block with its own quarter of the kernel, so unequal quarters print
+    a period-2 pattern even when the overlap is even; after a resize, every pixel is computed by the same
+    whole kernel."""
     if upsampling == "transposed":
         return layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same", **options)(x)
     return layers.Conv2D(filters, kernel_size, padding="same", **options)(layers.UpSampling2D(2)(x))

@@ -72,16 +72,17 @@ class VAE(keras.Model):
     ``kl``, ``reconstruction`` and ``elbo`` stay the true ones:
 
     - ``kl_warmup_steps``: KL annealing (Bowman et al. 2016), here the linear warm-up of Sønderby et
-      al. 2016: β grows from 0 to ``beta`` over that many updates, so the decoder learns to use z
-      before the KL pushes q towards the prior;
+      al. 2016: β grows from 0 to ``beta`` over that many updates, meant to let the decoder learn to
+      use z before the KL pushes q towards the prior;
     - ``free_bits``: each latent dimension's KL, averaged over the (global) batch, counts as at least
       this many *nats* (Kingma et al. 2016, "Improving Variational Inference with Inverse
       Autoregressive Flow", with each dimension its own group), so pushing a dimension below it
       gains nothing.
 
     With either, the logged training ``loss`` is that objective, not the negative β-ELBO: during the
-    warm-up it lies below it, and with free bits it is at least ``reconstruction + beta * latent_dim *
-    free_bits``.  ``test_step`` (``val_loss``, ``evaluate``) reports the plain negative β-ELBO.
+    warm-up it lies below it, and with free bits it is at least ``reconstruction + β * latent_dim *
+    free_bits``, β the current (warmed-up) weight, and never below the negative β-ELBO at that β.
+    ``test_step`` (``val_loss``, ``evaluate``) reports the plain negative β-ELBO.
 
     With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
     networks (``training.averaged_copy``), and evaluation (``test_step``, ``encode``,
@@ -174,8 +175,8 @@ class VAE(keras.Model):
 
         Under a ``tf.distribute`` strategy each replica holds part of the batch, and the maximum is not
         linear; so which dimensions sit below the floor is decided on the mean over all replicas, and each
-        replica keeps its own KL_j (and its gradient) for the others.  The mean over replicas is then the
-        global batch's value, as with one process.
+        replica keeps its own KL_j (and its gradient) for the dimensions above the floor.  With equal shares
+        of the batch, the mean over replicas is then the global batch's value, as with one process.
         """
         everywhere = tf.distribute.get_replica_context().all_reduce("MEAN", ops.stop_gradient(kl_per_dimension))
         return ops.sum(ops.where(everywhere > self.free_bits, kl_per_dimension, self.free_bits))

@@ -96,11 +96,11 @@ def test_requirement_names():
         ["ipywidgets", "numpy", "keras", "x"]
 
 
-@pytest.mark.parametrize("too_old", ["2.15.0", "3.0.5", "3.1.1"])
+@pytest.mark.parametrize("too_old", ["2.15.0", "3.0.5", "3.1.1", "3.4.1"])
 def test_a_runtime_with_too_old_a_keras_gets_a_clear_error(too_old):
-    with pytest.raises(RuntimeError, match=f"needs Keras 3.2 or newer.*has Keras {too_old}.*Change runtime type"):
+    with pytest.raises(RuntimeError, match=f"needs Keras 3.5 or newer.*has Keras {too_old}.*Change runtime type"):
         colab.check_runtime({**COLAB_2026, "keras": too_old})
-    colab.check_runtime({**COLAB_2026, "keras": "3.2.1"})  # the oldest that works
+    colab.check_runtime({**COLAB_2026, "keras": "3.5.0"})  # the oldest that works
 
 
 def test_setup_fetches_mnist_and_recommends_a_gpu(monkeypatch, capsys):
