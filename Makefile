@@ -11,6 +11,8 @@ COLAB_PYTHON ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/pyth
 OLDEST_VENV ?= .venv-oldest
 OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10*/bin/python3.10)),python3.10)
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# the test legs run on two cores (pytest-xdist), a file per worker: a notebook's cells stay together and in order
+BOTH_CORES := -n 2 --dist loadfile
 # prints the Python and library versions of the venv $(1), so that each test leg's log says what it ran on
 versions = $(1)/bin/python -c "import platform; from importlib.metadata import version; \
   print('versions:', 'Python', platform.python_version(), *(p + ' ' + version(p) for p in \
@@ -38,7 +40,7 @@ lab: data  ## set up, fetch data, open JupyterLab on the notebooks
 test: data  ## lint, unit tests and every notebook, in fast mode (what CI runs)
 	@$(call versions,$(VENV))
 	$(BIN)/ruff check .
-	COURSE_FAST=1 $(BIN)/pytest tests notebooks $(NBVAL)
+	COURSE_FAST=1 $(BIN)/pytest $(BOTH_CORES) tests notebooks $(NBVAL)
 
 test-quick: data  ## lint and the unit tests without the slow ones (subprocesses, browser, wheel), no notebooks
 	$(BIN)/ruff check .
@@ -55,7 +57,7 @@ test-colab: data $(COLAB_VENV)/bin/.colab-installed  ## every notebook in fast m
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .
 	$(COLAB_VENV)/bin/python -m pip check
 	@$(call versions,$(COLAB_VENV))
-	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_FAST=1 $(COLAB_VENV)/bin/pytest tests/test_colab.py tests/test_compare.py notebooks $(NBVAL)
+	PYDEVD_DISABLE_FILE_VALIDATION=1 COURSE_FAST=1 $(COLAB_VENV)/bin/pytest $(BOTH_CORES) tests/test_colab.py tests/test_compare.py notebooks $(NBVAL)
 
 $(OLDEST_VENV)/bin/.oldest-installed: tests/oldest-requirements.txt pyproject.toml
 	test -x $(OLDEST_VENV)/bin/python || $(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
@@ -70,7 +72,7 @@ test-oldest: data $(OLDEST_VENV)/bin/.oldest-installed  ## unit tests and the tr
 	# a run cache of its own, so notebooks 04 and 05 train with these versions instead of loading runs of others
 	rm -rf test-output/oldest && mkdir -p test-output/oldest
 	ln -s "$$($(BIN)/python -c 'from course_utils import data; print(data.cache_path())')" test-output/oldest/mnist.npz
-	COURSE_FAST=1 COURSE_CACHE=$(CURDIR)/test-output/oldest $(OLDEST_VENV)/bin/pytest -n 2 --dist loadfile \
+	COURSE_FAST=1 COURSE_CACHE=$(CURDIR)/test-output/oldest $(OLDEST_VENV)/bin/pytest $(BOTH_CORES) \
 	  -m "not slow" tests notebooks/04_dcgan_mnist.ipynb notebooks/05_vae_mnist.ipynb $(NBVAL)
 	# and, of the slow tests, the one that compares training under a tf.distribute strategy with one device
 	COURSE_FAST=1 COURSE_CACHE=$(CURDIR)/test-output/oldest $(OLDEST_VENV)/bin/pytest \
