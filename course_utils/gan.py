@@ -14,8 +14,9 @@ notebook 04):
 - generator: dense to 7x7x(2*width), a stride-2 transposed convolution to 14x14, a 3x3 convolution
   at 14x14, and a stride-2 transposed convolution to 28x28.  Kernel 4 with stride 2 divides evenly,
   which removes the uneven overlap behind the checkerboard artefacts of 5x5/2; it does not remove the
-  pattern itself (see ``_upsample``: untrained, kernel 4 prints as strong a period-2 pattern as kernel 3,
-  ``upsampling="resize"`` far less, as tests/test_gan.py checks).  BatchNorm after every hidden layer, none on the
+  pattern itself (see ``_upsample``: untrained, kernels 3 and 4 alike put a large share of the non-constant
+  power at the period-2 frequencies, over 10% as tests/test_gan.py checks, ``upsampling="resize"`` under
+  1%).  BatchNorm after every hidden layer, none on the
   tanh output (DCGAN, Radford et al. 2016).
 - discriminator: two stride-2 convolutions (28 -> 14 -> 7) and a 3x3 convolution at 7x7, with
   LeakyReLU(0.2), no BatchNorm (it would mix statistics of real and fake batches), one logit out.
@@ -231,8 +232,9 @@ UPSAMPLINGS = ("transposed", "resize")
 def _upsample(x, filters: int, upsampling: str, kernel_size: int, **options):
     """Double the height and width: a stride-2 transposed convolution, or a nearest-neighbour resize then a
     convolution (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").  A transposed convolution
-    computes each pixel of a 2x2 output block with its own quarter of the kernel, so unequal quarters print
-    a period-2 pattern even when the overlap is even; after a resize, every pixel is computed by the same
+    computes each pixel of a 2x2 output block with its own subset of the kernel's taps (a quarter each for an
+    even kernel, subsets of unequal size for an odd one), so different subsets print a period-2 pattern even
+    when the overlap is even; after a resize, every pixel is computed by the same
     whole kernel."""
     if upsampling == "transposed":
         return layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same", **options)(x)
