@@ -20,14 +20,17 @@ module            what it holds                                                 
                   (their tags, side by side with the article), ``render``)
 ``training``      resumable runs in folders named by their settings; weight     04 05
                   averaging; time budgets
-``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion  01 04 06
-``vae``           the convolutional VAE, ``make_vae``; KL warm-up, free bits    05 06
-``metrics``       the MNIST classifier's features; FID, KID, precision/recall,  04 05 06
+``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion, 01 04 06
+                  the discriminator takeover                                    07
+``vae``           the convolutional VAE, ``make_vae``; KL warm-up, free bits,   05 06 07
+                  a Gaussian likelihood
+``metrics``       the MNIST classifier's features; FID, KID, precision/recall,  04 05 06 07
                   coverage, sharpness, likelihood
 ``latent``        Gaussian grids, slerp, latent widgets                         05 06
-``diagnostics``   the numbers that detect a failing run: KL per latent          07 (to
-                  dimension, active units, checkerboard share                   come)
-``compare``       scoring several models into one table; the shipped runs       06
+``diagnostics``   the numbers that detect a failing run: KL per latent          07
+                  dimension, active units, checkerboard share; a GAN run
+                  scored every epoch
+``compare``       scoring several models into one table; the shipped runs       06 07
 ``exercises``     the exercise checks (CS231n-style relative errors)            all
 ================  ============================================================  =========
 

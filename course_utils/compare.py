@@ -184,6 +184,11 @@ def load_vaes() -> list[Run]:
         seconds = sum(training.read_history(own)["seconds"])
         return [_vae_run("your run", own / "encoder_ema.weights.h5", own / "decoder_ema.weights.h5", seconds)]
     print(f"VAE: the course's pretrained weights, seeds {list(SEEDS)}")
+    return shipped_vaes()
+
+
+def shipped_vaes() -> list[Run]:
+    """The course's shipped VAEs (``make weights``), one per seed in ``SEEDS``."""
     runs = manifest()["runs"]
     return [_vae_run(f"seed {s}", checked_weights("vae", s, "encoder"), checked_weights("vae", s, "decoder"),
                      runs[f"vae-seed{s}"]["train_seconds"], shipped_nll(runs[f"vae-seed{s}"])) for s in SEEDS]

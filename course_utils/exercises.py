@@ -420,3 +420,102 @@ def check_lerp_midpoint_norm(lerp_midpoint_norm) -> bool:
     d = np.array([2.0, 64.0, 1024.0])
     expected = np.exp([math.lgamma((n + 1) / 2) - math.lgamma(n / 2) for n in d])
     return check_function("lerp_midpoint_norm", lerp_midpoint_norm, (d,), expected, rtol=1e-6)
+
+
+# --- 07_failure_modes ----------------------------------------------------------
+
+def check_saturation_ratio(saturation_ratio) -> bool:
+    """``saturation_ratio(d_fake)``: for a fake the discriminator scores D = sigmoid(l), the size of the saturating
+    loss's gradient with respect to the logit l, |d/dl log(1 - D)| = D, over the non-saturating one's,
+    |d/dl -log D| = 1 - D: D / (1 - D), which goes to 0 as the discriminator wins (D -> 0)."""
+    d = np.array([0.5, 0.1, 1e-3, 1e-6, 0.9])
+    return check_function("saturation_ratio", saturation_ratio, (d,), d / (1 - d), rtol=1e-9)
+
+
+def check_checkerboard_share(checkerboard_share, mnist: data.Mnist) -> bool:
+    """``checkerboard_share(images)``: the share of the images' spectral power, the mean's left out, on the Nyquist
+    row and column of their 2-D Fourier transforms (``diagnostics.checkerboard_share``), on four image sets."""
+    from course_utils import diagnostics
+
+    rng = np.random.default_rng(7)
+    i, j = np.indices((28, 28))
+    board = (-1.0) ** (i + j)
+    sets = {"a checkerboard on a digit": data.to_unit(mnist.x_test[:8])[..., 0] + 0.3 * board,
+            "stripes on a grey ground": 0.5 + 0.2 * (-1.0) ** j + 0.1 * rng.random((4, 28, 28)),
+            "digits": data.to_unit(mnist.x_test[8:40])[..., 0],
+            "noise": rng.random((16, 28, 28))}
+    verdicts = [check_function(f"checkerboard_share ({name})", checkerboard_share, (images,),
+                               diagnostics.checkerboard_share(images), rtol=1e-6) for name, images in sets.items()]
+    return all(verdicts)
+
+
+FAILURES = ("healthy", "mode collapse", "discriminator wins", "checkerboard", "posterior collapse")
+EVIDENCE = {"healthy": {None}, "mode collapse": {"classes", "class_distance"},
+            "discriminator wins": {"d_fake", "g_grad_norm"}, "checkerboard": {"checkerboard_share"},
+            "posterior collapse": {"informative", "kl"}}
+
+
+def _mystery_runs_with_answers() -> list[tuple[dict, str]]:
+    """The reports of ``mystery_runs`` with their answers, in the same order."""
+    rng = np.random.default_rng(2026)
+
+    def jitter(value, spread=0.1):
+        return round(float(value * rng.uniform(1 - spread, 1 + spread)), 5)
+
+    def gan(classes=10, class_distance=0.1, d_fake=0.48, g_grad_norm=0.5, checkerboard_share=0.005):
+        return {"model": "gan", "generator_loss": "saturating", "classes": classes,
+                "class_distance": jitter(class_distance), "d_fake": jitter(d_fake), "g_grad_norm": jitter(g_grad_norm),
+                "checkerboard_share": jitter(checkerboard_share)}
+
+    def vae(active_units=32, informative=31, kl=26.0):
+        return {"model": "vae", "active_units": active_units, "informative": informative, "kl": jitter(kl)}
+
+    runs = [(gan(), "healthy"), (gan(classes=9, class_distance=0.13, checkerboard_share=0.009), "healthy"),
+            (gan(classes=2, class_distance=0.8), "mode collapse"),
+            (gan(classes=8, class_distance=0.41), "mode collapse"),
+            (gan(d_fake=3e-5, g_grad_norm=2e-3), "discriminator wins"),
+            (gan(checkerboard_share=0.3), "checkerboard"),
+            (vae(), "healthy"), (vae(informative=30, kl=27.0), "healthy"),
+            (vae(informative=13, kl=7.4), "posterior collapse"), (vae(active_units=3, informative=2, kl=1.5),
+                                                                   "posterior collapse")]
+    return [runs[i] for i in rng.permutation(len(runs))]
+
+
+def mystery_runs() -> list[dict]:
+    """Reports of ten constructed runs, each healthy or showing one failure of notebook 07, in random order; the
+    numbers are in the range of the notebook's own.  GAN runs (last epoch, trained with the saturating loss):
+    ``classes`` (digits with at least 1% of the samples), ``class_distance`` (total variation from the test set's
+    label shares), ``d_fake`` (mean D(G(z))), ``g_grad_norm`` (the norm of the generator's gradient),
+    ``checkerboard_share``.  VAE runs: ``active_units`` (of 32, Burda et al.'s count), ``informative`` (dimensions
+    with a KL above 0.1 nats) and ``kl`` (nats per image)."""
+    return [report for report, _ in _mystery_runs_with_answers()]
+
+
+def check_diagnose(diagnose) -> bool:
+    """``diagnose(report) -> (failure, evidence)``: for each of ``mystery_runs()``, one of ``FAILURES`` and the key of
+    the report that shows it (None for a healthy run)."""
+    verdicts = []
+    for number, (report, expected) in enumerate(_mystery_runs_with_answers(), start=1):
+        try:
+            answer = diagnose(dict(report))
+        except NotImplementedError:
+            print("diagnose: not attempted yet")
+            return False
+        if not (isinstance(answer, tuple) and len(answer) == 2):
+            print(f"diagnose: return a pair (failure, evidence), e.g. ('mode collapse', 'classes'); got {answer!r}")
+            return False
+        failure, evidence = answer
+        if failure not in FAILURES:
+            print(f"run {number}: {failure!r} is not one of {FAILURES}")
+            verdicts.append(False)
+        elif failure != expected:
+            print(f"run {number} ({report}): you said {failure!r}; look again at its numbers")
+            verdicts.append(False)
+        elif evidence not in EVIDENCE[failure]:
+            print(f"run {number}: {failure!r} is right, but {evidence!r} is not the number that shows it "
+                  f"(one of {sorted(map(str, EVIDENCE[failure]))})")
+            verdicts.append(False)
+        else:
+            verdicts.append(True)
+    print(f"diagnose: {sum(verdicts)} of {len(verdicts)} runs diagnosed correctly, with their evidence")
+    return all(verdicts)

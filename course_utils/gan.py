@@ -141,20 +141,27 @@ class GAN(keras.Model):
             total = ops.sum(real_logits)
         return real_logits, losses.r1_penalty(tape.gradient(total, real))
 
-    def train_step(self, data):
-        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
-        batch = ops.shape(real)[0]
-        # Under a tf.distribute strategy each replica sees part of the batch and the gradients
-        # are summed across replicas: scale the per-replica mean loss so the sum is the mean.
+    def _discriminator_update(self, real):
+        """One update of the discriminator on the batch ``real`` and as many fresh fakes (plus R1 on ``real``);
+        returns (d_loss, real_logits, fake_logits).  Under a tf.distribute strategy each replica sees part of the
+        batch and the gradients are summed across replicas: the per-replica mean loss is scaled so that the sum
+        is the mean."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            fake = self.generator(self.sample_latent(batch), training=True)
+            fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=True)
             real_logits, r1 = self._real_logits_and_r1(real)
             fake_logits = self.discriminator(fake, training=True)
             d_loss = losses.discriminator_loss(real_logits, fake_logits)
             scaled = (d_loss + self.r1_weight * r1) / replicas
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
+        return d_loss, real_logits, fake_logits
+
+    def train_step(self, data):
+        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
+        batch = ops.shape(real)[0]
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # as in _discriminator_update
+        d_loss, real_logits, fake_logits = self._discriminator_update(real)
 
         with tf.GradientTape() as tape:
             g_logits = self.discriminator(self.generator(self.sample_latent(batch), training=True), training=True)
@@ -180,12 +187,14 @@ class Snapshots(keras.callbacks.Callback):
     Fixed inputs make successive snapshots comparable: what changes is the generator.
     With ``path`` the snapshots are also saved after every epoch (and reloaded when an
     interrupted run resumes), so the progress animation survives a kernel restart.
+    ``averaged=False`` records the raw generator instead of the one sampled from (``GAN.sampler``).
     """
 
-    def __init__(self, latent, path=None):
+    def __init__(self, latent, path=None, averaged: bool = True):
         super().__init__()
         self.latent = latent
         self.path = path
+        self.averaged = averaged
         self.samples = []
 
     def on_train_begin(self, logs=None):
@@ -193,7 +202,8 @@ class Snapshots(keras.callbacks.Callback):
             self.samples = list(np.load(self.path))
 
     def on_epoch_end(self, epoch, logs=None):
-        self.samples.append(keras.ops.convert_to_numpy(self.model.sampler(self.latent, training=False)))
+        network = self.model.sampler if self.averaged else self.model.generator
+        self.samples.append(keras.ops.convert_to_numpy(network(self.latent, training=False)))
         if self.path is not None:
             np.save(self.path, np.stack(self.samples))
 
@@ -212,6 +222,41 @@ class GeneratorGradientNorms(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.values.append(float(keras.ops.convert_to_numpy(self.model.g_grad_norm)))
+
+
+def generator_gradient_norm(model: GAN, z, generator_loss: str):
+    """The global norm of the gradient that ``generator_loss`` (a key of ``GENERATOR_LOSSES``) would give the
+    generator of ``model`` on the latents ``z``, against its discriminator as it is now; nothing is updated."""
+    with tf.GradientTape() as tape:
+        fake_logits = model.discriminator(model.generator(z, training=True), training=True)
+        loss = GENERATOR_LOSSES[generator_loss](fake_logits)
+    return tf.linalg.global_norm(tape.gradient(loss, model.generator.trainable_weights))
+
+
+def discriminator_takeover(model: GAN, x, steps: int, batch_size: int = BATCH_SIZE, seed: int = 0) -> dict:
+    """Train only the discriminator of ``model`` for ``steps`` updates, its generator frozen, and record what the
+    generator would feel: "the discriminator wins", made on purpose (notebook 07).
+
+    ``x``: real images in the GAN's data range.  Returns a dict of arrays, one value per update: ``d_loss``,
+    ``d_real`` and ``d_fake`` (mean D on the real batch and on fixed latents' fakes), and, for each generator
+    loss in ``GENERATOR_LOSSES``, ``<loss>_norm``: the norm of the gradient it would give the generator on those
+    fixed latents (``generator_gradient_norm``).
+    """
+    if steps < 1:
+        raise ValueError(f"discriminator_takeover needs steps >= 1, got {steps}")
+    data.check_model_input(x, tuple(model.discriminator.input_shape[1:]), model.data_range)
+    z = np.random.default_rng(seed).normal(size=(batch_size, model.latent_dim)).astype("float32")
+
+    @tf.function(jit_compile=bool(model.jit_compile))
+    def update(real):
+        d_loss, real_logits, _ = model._discriminator_update(real)
+        # training=True, as in train_step: the generator's BatchNorm uses the batch's statistics
+        d_fake = ops.mean(ops.sigmoid(model.discriminator(model.generator(z, training=True), training=True)))
+        norms = {f"{name}_norm": generator_gradient_norm(model, z, name) for name in GENERATOR_LOSSES}
+        return {"d_loss": d_loss, "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": d_fake, **norms}
+
+    records = [update(real) for real in training.repeating_batches(x, batch_size, seed=seed).take(steps)]
+    return {key: np.array([float(record[key]) for record in records]) for key in records[0]}
 
 
 # --- the DCGAN for MNIST ------------------------------------------------------------------------
@@ -234,8 +279,9 @@ def _upsample(x, filters: int, upsampling: str, kernel_size: int, **options):
     convolution (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").  A transposed convolution
     computes each pixel of a 2x2 output block with its own subset of the kernel's taps (a quarter each for an
     even kernel, subsets of unequal size for an odd one), so different subsets print a period-2 pattern even
-    when the overlap is even; after a resize, every pixel is computed by the same
-    whole kernel."""
+    when the overlap is even.  A nearest-neighbour resize repeats each pixel in a 2x2 block, which leaves no
+    power at all at period 2 (the Nyquist frequencies), and a convolution cannot create power at a frequency
+    where there is none: only the nonlinearities after it and the image borders can."""
     if upsampling == "transposed":
         return layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same", **options)(x)
     return layers.Conv2D(filters, kernel_size, padding="same", **options)(layers.UpSampling2D(2)(x))

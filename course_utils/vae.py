@@ -84,6 +84,12 @@ class VAE(keras.Model):
     free_bits``, β the current (warmed-up) weight, and never below the negative β-ELBO at that β.
     ``test_step`` (``val_loss``, ``evaluate``) reports the plain negative β-ELBO.
 
+    ``gaussian_sigma`` replaces the Bernoulli likelihood by a Gaussian one with that fixed standard
+    deviation around the decoder's mean sigmoid(logits), on grey pixels in [0, 1]: what a squared-error
+    loss is, with its variance stated (notebook 07; the article's MSE, erratum V11).  Its ELBO is then a
+    density on continuous pixels, not comparable with the Bernoulli one in nats; use no dynamic
+    binarization with it (``make_vae`` does so).
+
     With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
     networks (``training.averaged_copy``), and evaluation (``test_step``, ``encode``,
     ``decode``, calling the model) uses them: the trained model *is* the averaged one.
@@ -91,8 +97,12 @@ class VAE(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
                  dynamic_binarization: bool = True, ema_decay: float | None = None, seed: int = 0,
-                 kl_warmup_steps: int = 0, free_bits: float = 0.0, **kwargs):
+                 kl_warmup_steps: int = 0, free_bits: float = 0.0, gaussian_sigma: float | None = None, **kwargs):
         super().__init__(**kwargs)
+        if gaussian_sigma is not None and not gaussian_sigma > 0:
+            raise ValueError(f"gaussian_sigma is the decoder's fixed standard deviation on pixels in [0, 1]: a number "
+                             f"> 0 (e.g. 0.1), or None for the Bernoulli likelihood; got {gaussian_sigma!r}")
+        self.gaussian_sigma = None if gaussian_sigma is None else float(gaussian_sigma)
         if kl_warmup_steps < 0 or free_bits < 0 or int(kl_warmup_steps) != kl_warmup_steps:
             raise ValueError(f"kl_warmup_steps ({kl_warmup_steps}, a whole number of updates) and free_bits "
                              f"({free_bits}, nats per latent dimension) must be >= 0; 0 turns each off")
@@ -126,7 +136,8 @@ class VAE(keras.Model):
         (``training.fit_or_load`` records them with a run).  Needs ``compile`` first."""
         settings = {"beta": self.beta, "dynamic_binarization": self.dynamic_binarization, "ema_decay": self.ema_decay,
                     "seed": self.seed, "optimizer": training.optimizer_settings(self.optimizer)}
-        remedies = {"kl_warmup_steps": self.kl_warmup_steps, "free_bits": self.free_bits}
+        remedies = {"kl_warmup_steps": self.kl_warmup_steps, "free_bits": self.free_bits,
+                    "gaussian_sigma": self.gaussian_sigma}
         # recorded only when used, so that the runs made before these options existed keep their folders
         return settings | {name: value for name, value in remedies.items() if value}
 
@@ -155,9 +166,16 @@ class VAE(keras.Model):
         """The batch means of the reconstruction term and of each latent dimension's KL, in nats."""
         mean, log_var = encoder(x, training=training)
         logits = decoder(self.sampling([mean, log_var]), training=training)
-        reconstruction = -losses.bernoulli_log_likelihood(x, logits)   # nats per image
+        reconstruction = -self.log_likelihood(x, logits)   # nats per image
         kl_per_dimension = losses.gaussian_kl_per_dimension(mean, log_var)
         return ops.mean(reconstruction), ops.mean(kl_per_dimension, axis=0)
+
+    def log_likelihood(self, x, logits):
+        """log p(x | z) per image, in nats, for the decoder's ``logits``: Bernoulli, or the fixed-variance Gaussian
+        around sigmoid(logits) when ``gaussian_sigma`` is set."""
+        if self.gaussian_sigma is None:
+            return losses.bernoulli_log_likelihood(x, logits)
+        return losses.gaussian_log_likelihood(x, ops.sigmoid(logits), float(2 * np.log(self.gaussian_sigma)))
 
     def training_kl_weight(self):
         """β at the coming update: ``beta``, or its linear warm-up from 0 while ``kl_warmup_steps`` last.
@@ -226,11 +244,13 @@ class VAE(keras.Model):
 
 
 def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 2e-3, beta: float = 1.0,
-             ema_decay: float | None = 0.999, seed: int = 0, kl_warmup_steps: int = 0, free_bits: float = 0.0) -> VAE:
+             ema_decay: float | None = 0.999, seed: int = 0, kl_warmup_steps: int = 0, free_bits: float = 0.0,
+             gaussian_sigma: float | None = None) -> VAE:
     """The course VAE, compiled with Adam and XLA, evaluated with averaged weights (the settings of notebook 05).
-    ``kl_warmup_steps`` and ``free_bits``: see ``VAE``."""
+    ``kl_warmup_steps``, ``free_bits`` and ``gaussian_sigma`` (trained on grey pixels, not binarized): see ``VAE``."""
     keras.utils.set_random_seed(seed)
     model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta,
-                ema_decay=ema_decay, seed=seed, kl_warmup_steps=kl_warmup_steps, free_bits=free_bits)
+                dynamic_binarization=gaussian_sigma is None, ema_decay=ema_decay, seed=seed,
+                kl_warmup_steps=kl_warmup_steps, free_bits=free_bits, gaussian_sigma=gaussian_sigma)
     model.compile(keras.optimizers.Adam(lr), jit_compile=training.jit_compile())
     return model

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import diagnostics, losses
+from course_utils import data, diagnostics, losses
 
 
 def test_kl_per_dimension_sums_to_the_elbo_kl_term():
@@ -79,3 +79,57 @@ def test_white_noise_scores_its_floor():
 def test_bad_input_says_what_is_expected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_sample_scores_tell_a_collapsed_set_from_real_digits(mnist):
+    reference = data.to_unit(mnist.x_test[:2000])
+    scores = diagnostics.SampleScores(np.zeros((1, 1)), reference).scores
+    real = scores(data.to_unit(mnist.x_test[2000:4000]))
+    ones = data.to_unit(mnist.x_test[mnist.y_test == 1][:200])
+    collapsed = scores(np.repeat(ones, 10, axis=0))  # 2,000 samples, all of them one of 200 ones
+    assert real["classes"] == 10 and collapsed["classes"] == 1
+    assert real["class_distance"] < 0.06
+    assert np.isclose(collapsed["class_distance"], 1 - np.mean(mnist.y_test[:2000] == 1), atol=0.02)
+    assert real["recall"] > 0.6 and collapsed["recall"] < 0.15
+    assert real["fid"] < 5 < 50 < collapsed["fid"]
+
+
+def test_sample_scores_log_the_raw_and_the_averaged_generator_every_epoch(small_gan, tanh_images, mnist, capsys):
+    model = small_gan(ema_decay=0.99)
+    latents = np.random.default_rng(0).normal(size=(200, model.latent_dim))
+    callback = diagnostics.SampleScores(latents, data.to_unit(mnist.x_test[:200]), progress=True)
+    history = model.fit(tanh_images(64), batch_size=32, epochs=2, verbose=0, callbacks=[callback]).history
+    assert capsys.readouterr().out.count("/2: raw FID") == 2, "one progress line per epoch"
+    for name in ("raw", "ema"):
+        for key in ("fid", "recall", "class_distance", "classes"):
+            assert len(history[f"{name}_{key}"]) == 2
+    assert history["raw_fid"] != history["ema_fid"]
+    without_average = small_gan(ema_decay=None)
+    history = without_average.fit(tanh_images(64), batch_size=32, epochs=1, verbose=0, callbacks=[callback]).history
+    assert "raw_fid" in history and "ema_fid" not in history
+
+
+def test_resize_then_convolve_puts_no_power_at_period_2_whatever_its_kernel():
+    """Nearest-neighbour upsampling repeats pixels in 2x2 blocks: zero power on the Nyquist lines, which a
+    convolution (circular here, so no borders) cannot create; a stride-2 transposed convolution can."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 14, 14))
+    upsampled = np.repeat(np.repeat(x, 2, axis=1), 2, axis=2)
+    kernel = np.zeros((28, 28))
+    kernel[:3, :3] = rng.normal(size=(3, 3))
+    convolved = np.real(np.fft.ifft2(np.fft.fft2(upsampled) * np.fft.fft2(kernel)))
+    assert diagnostics.checkerboard_share(upsampled) < 1e-20 and diagnostics.checkerboard_share(convolved) < 1e-20
+    layer = keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same", kernel_initializer="ones", use_bias=False)
+    assert diagnostics.checkerboard_share(keras.ops.convert_to_numpy(layer(np.ones((1, 14, 14, 1), "float32")))) > 0.5
+
+
+def test_vae_report_is_the_same_on_every_call_and_its_terms_add_up(small_vae, binary_images):
+    model = small_vae(latent=4)
+    x, labels = binary_images(300), np.arange(300) % 10
+    report = diagnostics.vae_report(model, x, labels)
+    again = diagnostics.vae_report(model, x, labels)
+    assert report["elbo"] == again["elbo"], "a seeded draw: the same model gets the same numbers"
+    assert report["elbo"] == pytest.approx(-(report["reconstruction"] + report["kl"]))
+    assert report["kl"] == pytest.approx(report["kl_per_dimension"].sum(), rel=1e-5)
+    assert list(report["kl_per_dimension"]) == sorted(report["kl_per_dimension"], reverse=True)
+    assert 0 <= report["class_kept"] <= 1 and report["active_units"] <= 4

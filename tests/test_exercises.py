@@ -274,8 +274,51 @@ CASES_06 = [
       lambda d: _lerp_midpoint_norm(d) * np.sqrt(2)], ()),                 # the norm of z0 + z1, halved wrongly
 ]
 
+# --- 07_failure_modes -------------------------------------------------------------------------------
+def _checkerboard_share(images, keep_mean=False, corner_twice=False, rows_only=False, amplitude=False):
+    spectrum = np.abs(np.fft.fft2(np.asarray(images, np.float64)))
+    power = spectrum if amplitude else spectrum**2
+    if not keep_mean:
+        power[:, 0, 0] = 0.0
+    nyquist = power[:, 14, :].sum()
+    if not rows_only:
+        nyquist += power[:, :, 14].sum() - (0 if corner_twice else power[:, 14, 14].sum())
+    return nyquist / power.sum()
+
+
+def _diagnose(report):
+    if report["model"] == "vae":
+        return ("posterior collapse", "informative") if report["informative"] < 24 else ("healthy", None)
+    if report["d_fake"] < 0.05:
+        return "discriminator wins", "d_fake"
+    if report["class_distance"] > 0.2:
+        return "mode collapse", "class_distance"
+    if report["checkerboard_share"] > 0.07:  # above white noise's share on 28x28
+        return "checkerboard", "checkerboard_share"
+    return "healthy", None
+
+
+CASES_07 = [
+    (exercises.check_saturation_ratio, lambda d: d / (1 - d),
+     [lambda d: (1 - d) / d,                                      # upside down: the non-saturating over the saturating
+      lambda d: d,                                                # the saturating gradient alone
+      lambda d: np.log(1 - d) / np.log(d)], ()),                  # the losses' ratio, not their gradients'
+    (exercises.check_checkerboard_share, _checkerboard_share,
+     [lambda x: _checkerboard_share(x, keep_mean=True),           # the mean's power counted
+      lambda x: _checkerboard_share(x, corner_twice=True),        # the (1/2, 1/2) frequency counted twice
+      lambda x: _checkerboard_share(x, rows_only=True),           # the Nyquist row only, not the column
+      lambda x: _checkerboard_share(x, amplitude=True)], ("mnist",)),  # amplitudes, not power
+    (exercises.check_diagnose, _diagnose,
+     [lambda r: ("healthy", None),                                                # nothing is ever wrong
+      lambda r: ("mode collapse", "classes") if r["model"] == "gan" and r["classes"] < 10 else _diagnose(r),
+      lambda r: ("posterior collapse", "fid") if _diagnose(r)[0] == "posterior collapse" else _diagnose(r),
+      lambda r: (("posterior collapse", "active_units") if r["active_units"] < 16 else ("healthy", None))
+      if r["model"] == "vae" else _diagnose(r),  # by active units, which miss a collapse like beta = 4's
+      lambda r: _diagnose(r)[0]], ()),                                            # the failure without its evidence
+]
+
 # ------------------------------------------------------------------------------------------------------
-CASES = CASES_00 + CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06
+CASES = CASES_00 + CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + CASES_07
 NEEDS_MNIST = "mnist"  # put this string among a case's extra arguments to pass the real MNIST there
 
 

@@ -180,6 +180,27 @@ def test_generator_gradient_norms_are_the_gradients_each_xla_step_applies():
     assert len(set(norms.values)) == 3, "one value per step, as the generator moves"
 
 
+def test_discriminator_takeover_saturates_only_the_saturating_loss():
+    """A generator that ignores z (G(z) = c) gives every fake the same logit l, so the two losses' gradients are
+    the same vector scaled by D = sigmoid(l) (saturating) and by 1 - D (non-saturating): their norms' ratio
+    is D / (1 - D), and it falls as the discriminator, trained alone, pushes D(G(z)) towards 0."""
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda z: 0.0 * z), keras.layers.Dense(6)])
+    discriminator = keras.Sequential([keras.Input((6,)), keras.layers.Dense(1)])
+    model = gan.GAN(generator, discriminator, 4)
+    model.compile(keras.optimizers.Adam(0.2), keras.optimizers.Adam(0.1))
+    before = [w.numpy().copy() for w in generator.weights]
+    x = np.random.default_rng(0).normal(size=(64, 6)).astype("float32") + 2.0
+    record = gan.discriminator_takeover(model, x, steps=30, batch_size=16)
+    assert all(len(values) == 30 for values in record.values())
+    d = record["d_fake"]
+    np.testing.assert_allclose(record["saturating_norm"] / record["nonsaturating_norm"], d / (1 - d), rtol=1e-4)
+    assert d[-1] < 0.1 < 0.3 < d[0] and record["d_loss"][-1] < record["d_loss"][0]
+    assert all(np.array_equal(b, w.numpy()) for b, w in zip(before, generator.weights)), "the generator is frozen"
+    with pytest.raises(ValueError, match="steps >= 1"):
+        gan.discriminator_takeover(model, x, steps=0)
+
+
 # --- the generator's upsampling (notebook 07's checkerboard lab) ---------------------------------------
 
 

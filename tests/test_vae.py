@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_utils import losses, vae
+from course_utils import data, losses, metrics, vae
 
 COURSE_LR = inspect.signature(vae.make_vae).parameters["lr"].default
 
@@ -171,12 +171,41 @@ def test_negative_remedies_are_refused(options, small_vae):
         small_vae(**options)
 
 
+def test_a_gaussian_decoder_trains_on_its_stated_squared_error(small_vae, mnist):
+    """With gaussian_sigma s the reconstruction term is sum (x - sigmoid(logit))^2 / (2 s^2) + 784 log(s sqrt(2 pi))
+    per image: the squared error with its variance stated; the grey pixels are not binarized."""
+    model = vae.make_vae(latent_dim=4, width=8, gaussian_sigma=0.1, ema_decay=None)
+    assert model.dynamic_binarization is False and model.settings["gaussian_sigma"] == 0.1
+    x = data.to_unit(mnist.x_train[:8])
+    logits = np.random.default_rng(0).normal(size=x.shape).astype("float32")
+    mean = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    expected = -np.sum((x - mean) ** 2, axis=(1, 2, 3)) / (2 * 0.01) - 784 * np.log(0.1 * np.sqrt(2 * np.pi))
+    np.testing.assert_allclose(model.log_likelihood(x, logits), expected, rtol=1e-5)
+    bernoulli = small_vae(latent=4)
+    assert "gaussian_sigma" not in bernoulli.settings  # old runs keep their folders
+    np.testing.assert_allclose(bernoulli.log_likelihood(x, logits), losses.bernoulli_log_likelihood(x, logits))
+    logs = model.train_on_batch(x, return_dict=True)
+    assert logs["loss"] - logs["reconstruction"] == pytest.approx(logs["kl"], abs=1e-3)
+
+
+@pytest.mark.parametrize("sigma", [0, -0.1])
+def test_a_gaussian_decoder_needs_a_positive_sigma(sigma, small_vae):
+    with pytest.raises(ValueError, match="gaussian_sigma is the decoder's fixed standard deviation"):
+        small_vae(gaussian_sigma=sigma)
+
+
+def test_the_bernoulli_nll_refuses_a_gaussian_decoder(binary_images):
+    model = vae.make_vae(latent_dim=4, width=8, gaussian_sigma=0.1)
+    with pytest.raises(ValueError, match="Gaussian likelihood"):
+        metrics.test_nll(model, binary_images(4), k=2)
+
+
 FREE_BITS_ON_TWO_REPLICAS = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras, numpy as np
-from course_utils import losses, vae
+from course_utils import data, losses, metrics, vae
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 floor = 0.05
 with strategy.scope():
