@@ -50,9 +50,12 @@ NOTEBOOKS = [
     ("04_dcgan_mnist.ipynb", "DCGAN on MNIST", "A fast, diagnosable GAN trained on a laptop CPU."),
     ("05_vae_mnist.ipynb", "VAE on MNIST", "A convolutional VAE with held-out likelihood and latent tools."),
     ("06_gan_vs_vae.ipynb", "GAN vs VAE, measured", "Side-by-side metrics, pictures and a latent explorer."),
+    ("07_failure_modes.ipynb", "When training goes wrong",
+     "A failure-mode lab: each GAN and VAE failure reproduced, detected by a number, and fixed."),
 ]
 
-CPU_MINUTES = {"03_article_errata.ipynb": 10, "04_dcgan_mnist.ipynb": 23, "05_vae_mnist.ipynb": 26}
+CPU_MINUTES = {"03_article_errata.ipynb": 10, "04_dcgan_mnist.ipynb": 23, "05_vae_mnist.ipynb": 26,
+               "07_failure_modes.ipynb": 17}
 """Full-mode run time on a 2-core CPU of the notebooks that train: the longest run measured with `make course`'s
 nbconvert (the course's shared 2-core machines vary; a quiet one is faster)."""
 
