@@ -83,3 +83,15 @@ def test_solutions_never_overwrite_the_learners_answers(path):
     solved = {n.removesuffix("_solution") for c in later for n in re.findall(r"^def (\w+_solution)\(", c.source,
                                                                              flags=re.MULTILINE)}
     assert names <= solved, f"{path.name}: no solution for {sorted(names - solved)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_show_no_machine_paths(path):
+    """Readers see the stored outputs on GitHub and Colab: no paths of the machine that ran them (a warning's
+    site-packages file, a home or work folder)."""
+    machine = re.compile(r"site-packages|/work/|/home/\w|/root/|/tmp/")
+    for cell in code_cells(nbformat.read(path, as_version=4)):
+        for output in cell.outputs:
+            text = output.get("text", "") + "".join(str(v) for k, v in output.get("data", {}).items()
+                                                    if k.startswith("text/"))
+            assert not machine.search(text), f"{path.name}: a stored output shows a machine path:\n{text[:300]}"
