@@ -1,8 +1,9 @@
-"""Course-wide settings: fast mode, the places the course writes to, and what this machine runs.
+"""Course-wide settings: fast mode, grading mode, the places the course writes to, and what this machine runs.
 
 Fast mode (``COURSE_FAST=1``) is read here and nowhere else, so every notebook
 and test agrees on it.  It shrinks data and epochs so that the whole course runs
-in minutes (CI and ``make test`` set it); learners never need it.
+in minutes (CI and ``make test`` set it); learners never need it.  Grading mode
+(``COURSE_GRADING=1``, set by ``make grade``) is read here too.
 
 Importing this module does not start TensorFlow (``report`` imports it when called).
 """
@@ -15,8 +16,16 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-FAST: bool = os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes", "on"}
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+FAST: bool = _flag("COURSE_FAST")
 """True when ``COURSE_FAST`` is set to 1/true/yes/on."""
+GRADING: bool = _flag("COURSE_GRADING")
+"""True when ``COURSE_GRADING`` is set (``make grade`` does): an exercise check that is not passed then raises
+``AssertionError``, which nbgrader counts as a failed test (``exercises.graded``)."""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The course checkout -- when the package is used from one (``pip install -e .``)."""

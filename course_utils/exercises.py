@@ -2,14 +2,33 @@
 known one under a relative-error tolerance and say what is off.
 
 ``check_close`` and ``check_function`` are the verdicts; each ``check_<exercise>`` below runs a
-learner's function on fixed inputs and compares the result with a reference computed here.
+learner's function on fixed inputs and compares the result with a reference computed here.  They are
+also the tests of the classroom edition's autograder (``make grade``, nbgrader): there ``graded`` turns
+a verdict that is not "correct" into an ``AssertionError``.  A checker whose message would give its
+answer away (a single number) takes other inputs as an argument, for a hidden test.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from course_utils import data, losses, theory_gan
+from course_utils import config, data, losses, theory_gan
+
+
+def graded(check):
+    """Wrap a ``check_<exercise>`` so that in grading mode (``config.GRADING``, set by ``make grade``) a
+    verdict other than "correct" -- a wrong answer or an unanswered stub -- raises ``AssertionError``,
+    which nbgrader counts as a failed test.  Elsewhere the check prints its verdict and returns it, so a
+    notebook with unsolved exercises still runs top to bottom."""
+    @functools.wraps(check)
+    def check_and_grade(*args, **kwargs):
+        verdict = check(*args, **kwargs)
+        if config.GRADING and not verdict:
+            raise AssertionError(f"{check.__name__.removeprefix('check_')}: not correct yet (see the message above)")
+        return verdict
+    return check_and_grade
 
 
 def relative_error(got, expected) -> float:
@@ -57,6 +76,7 @@ def check_function(name: str, function, args: tuple, expected, rtol: float = 1e-
 
 # --- 00_start_here -----------------------------------------------------------
 
+@graded
 def check_class_means(class_means, mnist: data.Mnist) -> bool:
     """``class_means(x_uint8, y)`` -> (10, 28, 28) mean intensity in [0, 1] per digit."""
     x, y = mnist.x_test, mnist.y_test
@@ -64,12 +84,14 @@ def check_class_means(class_means, mnist: data.Mnist) -> bool:
     return check_function("class_means", class_means, (x, y), expected, rtol=1e-5)
 
 
+@graded
 def check_denormalise(denormalise) -> bool:
     """``denormalise(g)``: generator output in [-1, 1] -> uint8 pixel values 0..255."""
     g = np.linspace(-1.0, 1.0, 511, dtype=np.float32)
     return check_function("denormalise", denormalise, (g,), data.from_tanh(g), rtol=0)
 
 
+@graded
 def check_nearest_train_index(nearest_train_index, mnist: data.Mnist) -> bool:
     """``nearest_train_index(queries, train)`` -> index of each query's nearest training image (L2)."""
     queries = data.to_unit(mnist.x_test[:5]).reshape(5, -1).astype(np.float64)
@@ -78,10 +100,13 @@ def check_nearest_train_index(nearest_train_index, mnist: data.Mnist) -> bool:
     return check_function("nearest_train_index", nearest_train_index, (queries, train), expected, rtol=0)
 
 
-def check_binarized_ink(binarized_ink, mnist: data.Mnist) -> bool:
-    """``binarized_ink(x01)`` -> expected fraction of 'on' pixels under dynamic binarization."""
-    x01 = data.to_unit(mnist.x_test[:100])
-    return check_function("binarized_ink", binarized_ink, (x01,), float(x01.mean()), rtol=1e-5)
+@graded
+def check_binarized_ink(binarized_ink, mnist: data.Mnist, first: int = 0) -> bool:
+    """``binarized_ink(x01)`` -> expected fraction of 'on' pixels under dynamic binarization, on the 100 test
+    images from ``first`` on (another ``first`` is the hidden test: the answer is a single number)."""
+    x01 = data.to_unit(mnist.x_test[first:first + 100])
+    name = "binarized_ink" if first == 0 else f"binarized_ink (test images {first} to {first + 99})"
+    return check_function(name, binarized_ink, (x01,), float(x01.mean()), rtol=1e-5)
 
 
 # --- 01_gan_objective --------------------------------------------------------
@@ -94,6 +119,7 @@ def _over_cases(function, cases):
     return run
 
 
+@graded
 def check_jsd_shifted_uniforms(jsd_shifted_uniforms) -> bool:
     """``jsd_shifted_uniforms(t)``: JSD (nats) between U[0, 1] and U[t, 1 + t], elementwise for t >= 0, in closed form.
 
@@ -106,6 +132,7 @@ def check_jsd_shifted_uniforms(jsd_shifted_uniforms) -> bool:
                           rtol=1e-9)
 
 
+@graded
 def check_alternating_invariant(alternating_invariant) -> bool:
     """``alternating_invariant(x, y, lr)``: the quadratic H = x^2 + y^2 + c(lr) x y that alternating gradient play on
     x*y (``theory_gan.gradient_play(..., alternating=True)``) keeps exactly constant, normalised so H(x, 0) = x^2.
@@ -129,6 +156,7 @@ def check_alternating_invariant(alternating_invariant) -> bool:
     return ok
 
 
+@graded
 def check_ns_plus_saturating_gradient(ns_plus_saturating_gradient) -> bool:
     """``ns_plus_saturating_gradient(mu, s)``: [d/dmu, d/ds] of E_pg[-log D*] + E_pg[log(1 - D*)] at p_g = N(mu, s^2),
     p_data = N(0, 1), D* optimal for the current p_g and held fixed during the step.
@@ -149,6 +177,7 @@ def _collapse_potential_reference(weights):
     return -np.log(w) - two_jsd
 
 
+@graded
 def check_collapse_potential(collapse_potential) -> bool:
     """``collapse_potential(w)``: data made of disjoint modes with weights w; for each k, the value of
     KL(p_g || p_data) - 2 JSD(p_data || p_g) when the generator puts all its mass on mode k (the reference is the
@@ -162,6 +191,7 @@ def check_collapse_potential(collapse_potential) -> bool:
 
 # --- 02_vae_elbo -------------------------------------------------------------
 
+@graded
 def check_mean_field_variances(mean_field_variances) -> bool:
     """``mean_field_variances(post_cov)``: the variances of the diagonal Gaussian q that maximises the ELBO when the
     posterior is N(m, post_cov), i.e. minimises KL(q || posterior) over diagonal q.
@@ -181,6 +211,7 @@ def check_mean_field_variances(mean_field_variances) -> bool:
                for name, cov in (("linear-Gaussian posterior", post_cov), ("random 3 x 3", random_cov)))
 
 
+@graded
 def check_beta_threshold(beta_threshold) -> bool:
     """``beta_threshold(model, x, q_mean, q_cov)``: per row, the beta at which the beta-objective
     E_q log p(x|z) - beta KL(q || p(z)) of this q equals log p(x); for every larger beta it is below log p(x).
@@ -212,6 +243,7 @@ def _two_valued_iw_bound(a: float, b: float, pi: float, k: int) -> float:
                      * log((j * a + (k - j) * b) / k) for j in range(k + 1)))
 
 
+@graded
 def check_iw_bound_two_valued(iw_bound_two_valued) -> bool:
     """``iw_bound_two_valued(a, b, pi, k)``: the importance-weighted bound L_k, exactly, when every weight
     p(x, z) / q(z | x) is a with probability pi and b otherwise (reference: ``_two_valued_iw_bound``).
@@ -226,6 +258,7 @@ def check_iw_bound_two_valued(iw_bound_two_valued) -> bool:
     return check_function("iw_bound_two_valued", _over_cases(iw_bound_two_valued, cases), (), expected, rtol=1e-9)
 
 
+@graded
 def check_iw2_gain(iw2_gain) -> bool:
     """``iw2_gain(delta)``: log((w1 + w2) / 2) - (log w1 + log w2) / 2 as a function of delta = log w1 - log w2,
     elementwise and finite for |delta| in the thousands.  It is log cosh(delta / 2), computed here stably."""
@@ -244,6 +277,7 @@ def _each(function, cases):
     return answers
 
 
+@graded
 def check_convt_output_size(convt_output_size) -> bool:
     """``convt_output_size(n, kernel, stride, padding)`` for Conv2DTranspose, checked against Keras itself."""
     import keras
@@ -254,15 +288,18 @@ def check_convt_output_size(convt_output_size) -> bool:
     return check_function("convt_output_size", _each(convt_output_size, cases), (), expected, rtol=0)
 
 
-def check_d_loss_from_probs(d_loss_from_probs) -> bool:
-    """Graded at moderate logits; then shows (not graded) what probabilities do at extreme ones."""
-    rng = np.random.default_rng(2)
+@graded
+def check_d_loss_from_probs(d_loss_from_probs, seed: int = 2) -> bool:
+    """Graded at moderate logits drawn with ``seed`` (another seed is the hidden test: the answer is a single
+    number); then shows (not graded) what probabilities do at extreme ones."""
+    rng = np.random.default_rng(seed)
     real_logits, fake_logits = rng.normal(size=20) * 2, rng.normal(size=20) * 2
     sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
     expected = float(losses.discriminator_loss(real_logits, fake_logits))
-    correct = check_function("d_loss_from_probs", d_loss_from_probs,
-                             (sigmoid(real_logits), sigmoid(fake_logits)), expected, rtol=1e-6)
-    if correct:  # not graded: a discriminator confidently wrong on one real image and on one fake
+    name = "d_loss_from_probs" if seed == 2 else f"d_loss_from_probs (logits of seed {seed})"
+    correct = check_function(name, d_loss_from_probs, (sigmoid(real_logits), sigmoid(fake_logits)), expected,
+                             rtol=1e-6)
+    if correct and seed == 2:  # not graded: a discriminator confidently wrong on one real image and on one fake
         real, fake = np.array([2.0, -800.0]), np.array([-2.0, 40.0])
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             d_real, d_fake = sigmoid(real), sigmoid(fake)
@@ -275,12 +312,14 @@ def check_d_loss_from_probs(d_loss_from_probs) -> bool:
     return correct
 
 
+@graded
 def check_ema_update(ema_update) -> bool:
     """One step of an exponential moving average of weights: decay * average + (1 - decay) * new."""
     average, new = np.array([1.0, 2.0, -3.0]), np.array([0.0, 4.0, 1.0])
     return check_function("ema_update", ema_update, (average, new, 0.9), np.array([0.9, 2.2, -2.6]))
 
 
+@graded
 def check_dense_params(dense_params) -> bool:
     """``dense_params(n_in, n_out, bias)``, with and without a bias, checked against Keras's own count."""
     import keras
@@ -296,6 +335,7 @@ def check_dense_params(dense_params) -> bool:
 
 # --- 05_vae_mnist ----------------------------------------------------------------
 
+@graded
 def check_bernoulli_nll(bernoulli_nll) -> bool:
     """``bernoulli_nll(x, p)``: -log p(x) in nats per image for binary pixels x and probabilities p."""
     rng = np.random.default_rng(3)
@@ -305,16 +345,21 @@ def check_bernoulli_nll(bernoulli_nll) -> bool:
     return check_function("bernoulli_nll", bernoulli_nll, (x, 1 / (1 + np.exp(-logits))), expected, 1e-6)
 
 
-def check_active_units(active_units) -> bool:
+@graded
+def check_active_units(active_units, spread=(1.0, 0.3, 0.02, 1e-3, 1e-5)) -> bool:
     """``active_units(means, threshold)``: how many latent dimensions the encoder uses, Burda et al.'s count of
-    dimensions j with Var_x(E_q[z_j | x]) > threshold; ``means`` are encoder means, one row per input."""
+    dimensions j with Var_x(E_q[z_j | x]) > threshold; ``means`` are encoder means, one row per input.
+    ``spread`` holds the dimensions' variances across inputs (another one is the hidden test: the answer is
+    a single number), none within a factor 1.5 of the threshold 0.01."""
+    spread = np.asarray(spread, dtype=np.float64)
     rng = np.random.default_rng(4)
-    spread = np.array([1.0, 0.3, 0.02, 1e-3, 1e-5])  # variances of the five dimensions across inputs
-    means = rng.normal(size=(4000, 5)) * np.sqrt(spread) + np.array([0.0, 2.0, -1.0, 3.0, 0.5])
+    means = rng.normal(size=(4000, len(spread))) * np.sqrt(spread) + rng.normal(size=len(spread)) * 2
     expected = int(np.sum(np.var(means, axis=0) > 0.01))
-    return check_function("active_units", active_units, (means, 0.01), expected, rtol=0)
+    name = "active_units" if len(spread) == 5 else f"active_units ({len(spread)} dimensions)"
+    return check_function(name, active_units, (means, 0.01), expected, rtol=0)
 
 
+@graded
 def check_slerp(slerp) -> bool:
     """``slerp(z0, z1, t)``: spherical interpolation, checked where the two ends have different norms
     (then the norm changes along the path) and where they have the same norm (then slerp keeps it)."""
@@ -329,6 +374,7 @@ def check_slerp(slerp) -> bool:
     return unequal and equal
 
 
+@graded
 def check_binarization_entropy(binarization_entropy, mnist: data.Mnist) -> bool:
     """``binarization_entropy(x01)``: per image, the expected -log p(x) in nats of binarized pixels for a model
     that knows the grey image exactly (each pixel is Bernoulli with its intensity as probability)."""
@@ -358,6 +404,7 @@ def _check_cases_03(name: str, function, cases, expected, rtol: float) -> bool:
     return check_close(name, answers, np.asarray(expected, dtype=np.float64), rtol)
 
 
+@graded
 def check_inverse_normalisation(inverse_normalisation) -> bool:
     """``inverse_normalisation(img, scale, shift)``: the exact inverse of ``img = x / scale - shift`` (G18 in
     general), checked for the GAN listing's x / 127.5 - 1, the corrected VAE's x / 255 and two other maps."""
@@ -367,6 +414,7 @@ def check_inverse_normalisation(inverse_normalisation) -> bool:
     return _check_cases_03("inverse_normalisation", inverse_normalisation, cases, expected, rtol=1e-12)
 
 
+@graded
 def check_implied_sigma2(implied_sigma2) -> bool:
     """``implied_sigma2(kl_weight, reduction, n_pixels)``: the variance sigma^2 of the Gaussian decoder whose
     negative ELBO, SE / (2 sigma^2) + KL up to a constant, is proportional to the loss
@@ -377,6 +425,7 @@ def check_implied_sigma2(implied_sigma2) -> bool:
     return _check_cases_03("implied_sigma2", implied_sigma2, cases, expected, rtol=1e-12)
 
 
+@graded
 def check_epoch_batches(epoch_batches) -> bool:
     """``epoch_batches(n, batch_size)`` -> (steps per epoch, size of the last batch) when an epoch batches all
     n images and keeps the smaller last batch (``tf.data``'s ``batch``, as the corrected listings)."""
@@ -385,6 +434,7 @@ def check_epoch_batches(epoch_batches) -> bool:
     return _check_cases_03("epoch_batches", epoch_batches, cases, expected, rtol=0)
 
 
+@graded
 def check_expected_distinct(expected_distinct) -> bool:
     """``expected_distinct(n, k)``: expected number of different items among k draws, with replacement, from
     n different items (G8: n = k = 128 is the article's second step), i.e. n * (1 - (1 - 1/n)^k)."""
@@ -395,15 +445,19 @@ def check_expected_distinct(expected_distinct) -> bool:
 
 # --- 06_gan_vs_vae -------------------------------------------------------------
 
-def check_frechet_1d(frechet_1d) -> bool:
-    """``frechet_1d(m1, s1, m2, s2)``: Fréchet distance between N(m1, s1²) and N(m2, s2²)."""
+@graded
+def check_frechet_1d(frechet_1d, args=(0.5, 2.0, -1.0, 0.5)) -> bool:
+    """``frechet_1d(m1, s1, m2, s2)``: Fréchet distance between N(m1, s1²) and N(m2, s2²), at ``args`` (other
+    ``args`` are the hidden test: the answer is a single number); the reference is ``metrics.frechet_distance``."""
     from course_utils import metrics
 
-    args = (0.5, 2.0, -1.0, 0.5)
-    expected = metrics.frechet_distance(np.array([0.5]), np.array([[4.0]]), np.array([-1.0]), np.array([[0.25]]))
-    return check_function("frechet_1d", frechet_1d, args, expected, rtol=1e-6)
+    m1, s1, m2, s2 = args
+    expected = metrics.frechet_distance(np.array([m1]), np.array([[s1**2]]), np.array([m2]), np.array([[s2**2]]))
+    name = "frechet_1d" if tuple(args) == (0.5, 2.0, -1.0, 0.5) else f"frechet_1d{tuple(args)}"
+    return check_function(name, frechet_1d, tuple(args), expected, rtol=1e-6)
 
 
+@graded
 def check_sharpness(sharpness, mnist: data.Mnist) -> bool:
     """``sharpness(x01)``: mean absolute difference of horizontally and vertically adjacent pixels."""
     from course_utils import metrics
@@ -412,6 +466,7 @@ def check_sharpness(sharpness, mnist: data.Mnist) -> bool:
     return check_function("sharpness", sharpness, (x01,), metrics.sharpness(x01), rtol=1e-5)
 
 
+@graded
 def check_lerp_midpoint_norm(lerp_midpoint_norm) -> bool:
     """``lerp_midpoint_norm(d)``: the expected norm of the midpoint (z0 + z1) / 2 of independent z0, z1 ~ N(0, I_d),
     exactly: the midpoint is N(0, I/2), so its norm is chi_d / sqrt(2), with E chi_d = sqrt(2) G((d+1)/2) / G(d/2)."""
@@ -424,6 +479,7 @@ def check_lerp_midpoint_norm(lerp_midpoint_norm) -> bool:
 
 # --- 07_failure_modes ----------------------------------------------------------
 
+@graded
 def check_saturation_ratio(saturation_ratio) -> bool:
     """``saturation_ratio(d_fake)``: for a fake the discriminator scores D = sigmoid(l), the size of the saturating
     loss's gradient with respect to the logit l, |d/dl log(1 - D)| = D, over the non-saturating one's,
@@ -432,6 +488,7 @@ def check_saturation_ratio(saturation_ratio) -> bool:
     return check_function("saturation_ratio", saturation_ratio, (d,), d / (1 - d), rtol=1e-9)
 
 
+@graded
 def check_checkerboard_share(checkerboard_share, mnist: data.Mnist) -> bool:
     """``checkerboard_share(images)``: the share of the images' spectral power, the mean's left out, on the Nyquist
     row and column of their 2-D Fourier transforms (``diagnostics.checkerboard_share``), on four image sets."""
@@ -455,9 +512,9 @@ EVIDENCE = {"healthy": {None}, "mode collapse": {"classes", "class_distance"},
             "posterior collapse": {"informative", "kl"}}
 
 
-def _mystery_runs_with_answers() -> list[tuple[dict, str]]:
-    """The reports of ``mystery_runs`` with their answers, in the same order."""
-    rng = np.random.default_rng(2026)
+def _mystery_runs_with_answers(seed: int = 2026) -> list[tuple[dict, str]]:
+    """The reports of ``mystery_runs(seed)`` with their answers, in the same order."""
+    rng = np.random.default_rng(seed)
 
     def jitter(value, spread=0.1):
         return round(float(value * rng.uniform(1 - spread, 1 + spread)), 5)
@@ -481,21 +538,24 @@ def _mystery_runs_with_answers() -> list[tuple[dict, str]]:
     return [runs[i] for i in rng.permutation(len(runs))]
 
 
-def mystery_runs() -> list[dict]:
+def mystery_runs(seed: int = 2026) -> list[dict]:
     """Reports of ten constructed runs, each healthy or showing one failure of notebook 07, in random order; the
     numbers are in the range of the notebook's own.  GAN runs (last epoch, trained with the saturating loss):
     ``classes`` (digits with at least 1% of the samples), ``class_distance`` (total variation from the test set's
     label shares), ``d_fake`` (mean D(G(z))), ``g_grad_norm`` (the norm of the generator's gradient),
     ``checkerboard_share``.  VAE runs: ``active_units`` (of 32, Burda et al.'s count), ``informative`` (dimensions
-    with a KL above 0.1 nats) and ``kl`` (nats per image)."""
-    return [report for report, _ in _mystery_runs_with_answers()]
+    with a KL above 0.1 nats) and ``kl`` (nats per image).  Another ``seed`` draws other numbers in the same
+    ranges, in another order (the hidden test)."""
+    return [report for report, _ in _mystery_runs_with_answers(seed)]
 
 
-def check_diagnose(diagnose) -> bool:
-    """``diagnose(report) -> (failure, evidence)``: for each of ``mystery_runs()``, one of ``FAILURES`` and the key of
-    the report that shows it (None for a healthy run)."""
+@graded
+def check_diagnose(diagnose, seed: int = 2026) -> bool:
+    """``diagnose(report) -> (failure, evidence)``: for each of ``mystery_runs(seed)``, one of ``FAILURES`` and the
+    key of the report that shows it (None for a healthy run).  The visible check says which runs are wrong, so
+    another seed (other numbers, another order) is the hidden test of rules rather than remembered answers."""
     verdicts = []
-    for number, (report, expected) in enumerate(_mystery_runs_with_answers(), start=1):
+    for number, (report, expected) in enumerate(_mystery_runs_with_answers(seed), start=1):
         try:
             answer = diagnose(dict(report))
         except NotImplementedError:
@@ -517,5 +577,6 @@ def check_diagnose(diagnose) -> bool:
             verdicts.append(False)
         else:
             verdicts.append(True)
-    print(f"diagnose: {sum(verdicts)} of {len(verdicts)} runs diagnosed correctly, with their evidence")
+    runs = "runs" if seed == 2026 else f"runs of seed {seed}"
+    print(f"diagnose: {sum(verdicts)} of {len(verdicts)} {runs} diagnosed correctly, with their evidence")
     return all(verdicts)

@@ -340,3 +340,49 @@ def test_every_checker_is_tried_with_wrong_answers():
                 {"check_close", "check_function"}}
     assert checkers == {c[0].__name__ for c in CASES}, "add the missing checkers to CASES"
 
+
+
+@pytest.mark.parametrize("checker, solution, wrong, extra", CASES, ids=[c[0].__name__ for c in CASES])
+def test_in_grading_mode_each_checker_raises_on_a_wrong_answer_and_a_stub(checker, solution, wrong, extra, mnist,
+                                                                          monkeypatch, capsys):
+    monkeypatch.setattr(exercises.config, "GRADING", True)
+    assert _call(checker, solution, extra, mnist) is True
+    with pytest.raises(AssertionError, match="not correct yet"):
+        _call(checker, wrong[0], extra, mnist)
+
+    def stub(*args):
+        raise NotImplementedError
+
+    stubs = tuple(stub for _ in solution) if isinstance(solution, tuple) else stub
+    with pytest.raises(AssertionError, match="not correct yet"):
+        _call(checker, stubs, extra, mnist)
+
+
+# The hidden tests of the classroom edition (make grade): other inputs for the checkers whose visible message gives
+# their answer away (a single number).  The solution passes them; the number the visible check expects does not.
+HIDDEN = [
+    (exercises.check_binarized_ink, {"first": 5000}, ("mnist",)),
+    (exercises.check_d_loss_from_probs, {"seed": 12}, ()),
+    (exercises.check_active_units, {"spread": (0.5, 2e-3, 0.08, 0.2, 0.04, 1e-6)}, ()),
+    (exercises.check_frechet_1d, {"args": (-2.0, 0.3, 1.5, 1.7)}, ()),
+    (exercises.check_diagnose, {"seed": 7}, ()),
+]
+
+
+@pytest.mark.parametrize("checker, hidden, extra", HIDDEN, ids=[c[0].__name__ for c in HIDDEN])
+def test_hidden_inputs_reject_an_answer_remembered_from_the_visible_check(checker, hidden, extra, mnist, capsys):
+    solution = next(case[1] for case in CASES if case[0] is checker)
+    assert _call(checker, solution, extra, mnist)
+    assert checker(solution, *[mnist if a == NEEDS_MNIST else a for a in extra], **hidden)
+    visible_answers = {}
+
+    def remembering(*args):  # the visible check's answer for each input it asks about, hard-coded by position
+        key = len(visible_answers)
+        visible_answers[key] = solution(*args)
+        return visible_answers[key]
+
+    _call(checker, remembering, extra, mnist)
+    calls = iter(visible_answers.values())
+    remembered = lambda *args: next(calls)  # noqa: E731
+    assert not checker(remembered, *[mnist if a == NEEDS_MNIST else a for a in extra], **hidden)
+    assert "(" in capsys.readouterr().out, "the hidden test should say which inputs it used"
