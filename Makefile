@@ -18,7 +18,8 @@ versions = $(1)/bin/python -c "import platform; from importlib.metadata import v
   print('versions:', 'Python', platform.python_version(), *(p + ' ' + version(p) for p in \
   ('tensorflow', 'keras', 'numpy', 'matplotlib', 'ipywidgets', 'pillow')), sep='  ')"
 
-.PHONY: help lab test test-quick data course badges setup clean test-colab test-oldest weights weights-check bench classifier
+.PHONY: help lab test test-quick data course badges setup clean test-colab test-oldest weights weights-check bench classifier \
+  student grade
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,10 +38,12 @@ data: setup  ## fetch MNIST once; afterwards everything works offline
 lab: data  ## set up, fetch data, open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: data  ## lint, unit tests and every notebook, in fast mode (what CI runs)
+test: data student  ## lint, unit tests, every notebook and its student edition, in fast mode (what CI runs)
 	@$(call versions,$(VENV))
 	$(BIN)/ruff check .
 	COURSE_FAST=1 $(BIN)/pytest $(BOTH_CORES) tests notebooks $(NBVAL)
+	# the student edition, top to bottom with every exercise unanswered (after the notebooks: their runs are cached)
+	COURSE_FAST=1 $(BIN)/pytest $(BOTH_CORES) student $(NBVAL)
 
 test-quick: data  ## lint and the unit tests without the slow ones (subprocesses, browser, wheel), no notebooks
 	$(BIN)/ruff check .
@@ -98,8 +101,15 @@ weights-check: data  ## retrain seed 1 of each model from scratch and compare wi
 classifier: data  ## retrain the metrics classifier from its seed (about 15 minutes on 2 cores)
 	$(BIN)/python tools/train_classifier.py
 
+student: setup  ## the classroom edition: the notebooks without solutions, in student/ (nbgrader; see TEACHING.md)
+	$(BIN)/python tools/classroom.py student --out student
+
+grade: student  ## grade SUBMISSIONS=<folder>/<student>/<notebook>.ipynb in fast mode: grades/gradebook.csv, feedback
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder holding one folder of notebooks per student>"; exit 2; }
+	$(BIN)/python tools/classroom.py grade "$(SUBMISSIONS)" --out grades
+
 badges:  ## regenerate the README's notebook map, the Colab badges and every notebook's setup cell
 	$(BIN)/python tools/badges.py
 
-clean:  ## remove the virtual environments and test output (the MNIST and run cache stays)
-	rm -rf $(VENV) $(COLAB_VENV) $(OLDEST_VENV) test-output
+clean:  ## remove the virtual environments, test output and the classroom edition (the MNIST and run cache stays)
+	rm -rf $(VENV) $(COLAB_VENV) $(OLDEST_VENV) test-output student grades build/classroom
