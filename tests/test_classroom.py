@@ -9,6 +9,7 @@ import ast
 import copy
 import csv
 import importlib.util
+import os
 import re
 import shutil
 from pathlib import Path
@@ -146,7 +147,9 @@ def test_grading_three_submissions_gives_full_zero_and_half_the_points(student, 
         nbformat.write(_submission(edition, answers, tamper=name == "all-wrong"), tmp_path / "in" / name / GRADED.name)
     shutil.copytree(student / "course", tmp_path / "course")
 
+    environment = dict(os.environ)
     classroom.grade(tmp_path / "in", tmp_path / "out", course=tmp_path / "course")
+    assert dict(os.environ) == environment, "grading mode must not leak into what runs next (other notebooks)"
 
     with open(tmp_path / "out" / "gradebook.csv") as f:
         rows = list(csv.DictReader(f))

@@ -21,6 +21,7 @@ writes ``gradebook.csv`` (student, notebook, question, points, max_points, feedb
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import shutil
@@ -72,10 +73,26 @@ def nbgrader_config(course: Path = COURSE) -> Config:
 
 
 def _api(course: Path) -> NbGraderAPI:
-    # nbgrader runs the `alembic` command (installed beside it) to set up its gradebook, and kernels for grading:
-    # put this Python's scripts first on PATH, so a venv works without being activated
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return NbGraderAPI(config=nbgrader_config(course))
+
+
+@contextlib.contextmanager
+def _nbgrader_environment(grading: bool = False):
+    """The environment nbgrader needs while it runs, and this process's environment as it was afterwards.
+
+    nbgrader runs the `alembic` command (installed beside it) to set up its gradebook: this Python's scripts go
+    first on PATH, so a venv works without being activated.  For ``grading``, the kernels that nbgrader starts
+    (they inherit this environment) run in fast mode and in grading mode, where a check that is not passed
+    raises (``exercises.graded``)."""
+    saved = dict(os.environ)
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    if grading:
+        os.environ.update(COURSE_GRADING="1", COURSE_FAST="1")
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _check(result: dict, what: str) -> None:
@@ -92,7 +109,8 @@ def build_student_edition(out: Path, course: Path = COURSE, notebooks=NOTEBOOKS)
         source = course / "source" / notebook.stem / notebook.name
         source.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, source)
-        _check(api.generate_assignment(notebook.stem), f"generate the student edition of {notebook.name}")
+        with _nbgrader_environment():
+            _check(api.generate_assignment(notebook.stem), f"generate the student edition of {notebook.name}")
         shutil.copyfile(course / "release" / notebook.stem / notebook.name, out / notebook.name)
         written.append(out / notebook.name)
         print(f"student edition: {written[-1].relative_to(out.parent)}")
@@ -118,35 +136,41 @@ def grade(submissions: Path, out: Path, course: Path = COURSE) -> list[dict]:
     if not students:
         raise SystemExit(f"{submissions} holds no student folders: put each student's notebooks in a folder "
                          "named after the student, e.g. submissions/ada/00_start_here.ipynb")
-    os.environ["COURSE_GRADING"] = "1"  # checks raise on failure (exercises.graded); the kernels inherit this
-    os.environ.setdefault("COURSE_FAST", "1")
     api, rows = _api(course), []
-    for student in students:
-        for notebook in sorted(student.glob("*.ipynb")):
-            if notebook.stem not in known:
-                print(f"skipping {notebook}: not a notebook of the course (expected one of {sorted(known)})")
-                continue
-            submitted = course / "submitted" / student.name / notebook.stem / notebook.name
-            submitted.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(notebook, submitted)
-            print(f"grading {student.name}/{notebook.name} (fast mode) ...", flush=True)
-            _check(api.autograde(notebook.stem, student.name), f"grade {notebook}")
-            _check(api.generate_feedback(notebook.stem, student.name), f"write the feedback on {notebook}")
-            rows += _rows(course, student.name, notebook)
+    with _nbgrader_environment(grading=True):
+        for student in students:
+            for notebook in sorted(student.glob("*.ipynb")):
+                if notebook.stem not in known:
+                    print(f"skipping {notebook}: not a notebook of the course (expected one of {sorted(known)})")
+                    continue
+                submitted = course / "submitted" / student.name / notebook.stem / notebook.name
+                submitted.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(notebook, submitted)
+                print(f"grading {student.name}/{notebook.name} (fast mode) ...", flush=True)
+                _check(api.autograde(notebook.stem, student.name), f"grade {notebook}")
+                _check(api.generate_feedback(notebook.stem, student.name), f"write the feedback on {notebook}")
+                rows += _rows(course, student.name, notebook)
     _write(rows, course, out)
     return rows
 
 
+def _graded_cells(path: Path) -> dict:
+    """The graded cells of the notebook at ``path`` by question, in the notebook's order."""
+    return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nbformat.read(path, as_version=4).cells
+            if utils.is_grade(cell)}
+
+
 def _rows(course: Path, student: str, notebook: Path) -> list[dict]:
-    graded = nbformat.read(course / "autograded" / student / notebook.stem / notebook.name, as_version=4)
-    feedback = {cell.metadata["nbgrader"]["grade_id"]: _cell_feedback(cell) for cell in graded.cells
-                if utils.is_grade(cell)}  # in the notebook's order
+    questions = _graded_cells(course / "source" / notebook.stem / notebook.name)
+    graded = _graded_cells(course / "autograded" / student / notebook.stem / notebook.name)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         grades = {grade.name: grade for grade in
                   gradebook.find_submission_notebook(notebook.stem, notebook.stem, student).grades}
         return [{"student": student, "notebook": notebook.stem, "question": question,
-                 "points": grades[question].score, "max_points": grades[question].max_score, "feedback": message}
-                for question, message in feedback.items()]
+                 "points": float(grades[question].score or 0), "max_points": grades[question].max_score,
+                 "feedback": _cell_feedback(graded[question]) if question in graded
+                 else "the test cell is missing from the submission"}
+                for question in questions]
 
 
 def _write(rows: list[dict], course: Path, out: Path) -> None:
