@@ -73,9 +73,11 @@ def test_the_student_edition_changes_only_the_marked_cells(reader, student):
             assert (mine.source, mine.get("outputs")) == (theirs.source, theirs.get("outputs")), mine.source[:80]
         elif mine.metadata["nbgrader"]["solution"]:
             assert theirs.source == classroom.SOLUTIONS_LEFT_OUT and not theirs.outputs
-        else:  # a test cell: the visible check kept, the hidden one gone
+        else:  # a test cell: the visible check kept, the hidden one gone, and with it the output that names it
             assert theirs.source == REGION.sub("", mine.source).rstrip("\n")
             assert "exercises.check_" in theirs.source
+            hidden = REGION.search(mine.source) is not None
+            assert theirs.outputs == ([] if hidden else mine.outputs)
 
 
 def _questions(notebook) -> list[str]:
@@ -99,7 +101,7 @@ def test_every_check_is_a_graded_question_and_the_teachers_guide_lists_it(reader
     assert not missing, f"TEACHING.md should say what each exercise of {reader.name} tests: {missing}"
 
 
-# --- grading three synthetic submissions of notebook 00 -------------------------------------------------------------
+# --- grading synthetic submissions of notebook 00 -------------------------------------------------------------
 
 GRADED = REPO / "notebooks" / "00_start_here.ipynb"
 WRONG = {  # plausible wrong answers, one per question
@@ -136,15 +138,20 @@ def _submission(edition, answers: dict[str, str], tamper: bool = False):
 
 
 @pytest.mark.slow
-def test_grading_three_submissions_gives_full_zero_and_half_the_points(student, tmp_path):
+def test_grading_submissions_gives_full_zero_and_half_the_points(student, tmp_path):
     edition = nbformat.read(student / "student" / GRADED.name, as_version=4)
     correct = _solutions(nbformat.read(GRADED, as_version=4))
     assert set(correct) == set(WRONG) == set(_questions(edition))
     half = {name: (correct if i % 2 == 0 else WRONG)[name] for i, name in enumerate(correct)}
-    submissions = {"all-correct": correct, "all-wrong": WRONG, "half": half}
+    # correct, but one answer writes to stderr (as a NumPy warning would): nbgrader alone would give that 0 points
+    noisy = {**correct, "class_means": correct["class_means"].replace(
+        "\n", "\n    import sys\n    print('a warning', file=sys.stderr)\n", 1)}
+    submissions = {"all-correct": correct, "all-wrong": WRONG, "half": half, "correct-with-a-warning": noisy}
     for name, answers in submissions.items():
-        (tmp_path / "in" / name).mkdir(parents=True)
-        nbformat.write(_submission(edition, answers, tamper=name == "all-wrong"), tmp_path / "in" / name / GRADED.name)
+        # "half" in nbgrader's collected layout, <student>/<assignment>/<notebook>
+        folder = tmp_path / "in" / name / (GRADED.stem if name == "half" else "")
+        folder.mkdir(parents=True)
+        nbformat.write(_submission(edition, answers, tamper=name == "all-wrong"), folder / GRADED.name)
     shutil.copytree(student / "course", tmp_path / "course")
 
     environment = dict(os.environ)
@@ -154,12 +161,12 @@ def test_grading_three_submissions_gives_full_zero_and_half_the_points(student, 
     with open(tmp_path / "out" / "gradebook.csv") as f:
         rows = list(csv.DictReader(f))
     points = {name: sum(float(r["points"]) for r in rows if r["student"] == name) for name in submissions}
-    assert points == {"all-correct": 4, "all-wrong": 0, "half": 2}, points
+    assert points == {"all-correct": 4, "all-wrong": 0, "half": 2, "correct-with-a-warning": 4}, points
     assert {r["question"] for r in rows} == set(correct)
     for name, answers in submissions.items():
         feedback = (tmp_path / "out" / "feedback" / f"{name}.md").read_text()
         for question in correct:
-            failed = answers[question] != correct[question]
+            failed = answers[question] == WRONG[question]
             assert (f"`{question}`: 0 of 1 (not passed)" in feedback) == failed, (name, question, feedback)
         assert (tmp_path / "out" / "feedback" / name / GRADED.with_suffix(".html").name).exists()
     hard_coded = next(r for r in rows if r["student"] == "half" and r["question"] == "binarized_ink")

@@ -12,10 +12,12 @@ student can read a notebook before running it.
     python tools/classroom.py grade SUBMISSIONS [--out grades]
 
 SUBMISSIONS holds one folder per student, each with that student's notebooks named as in
-``notebooks/`` (any subset).  Grading runs every submitted notebook top to bottom in fast mode with
-``COURSE_GRADING=1``, under which a check that is not passed raises (``exercises.graded``); it
-writes ``gradebook.csv`` (student, notebook, question, points, max_points, feedback) and, per student,
-``feedback/<student>.md`` and nbgrader's HTML feedback for each notebook.
+``notebooks/`` (any subset), directly or in nbgrader's collected layout ``<student>/<notebook stem>/``.
+Grading runs every submitted notebook top to bottom in fast mode with ``COURSE_GRADING=1``, under which
+a check that is not passed raises (``exercises.graded``); it writes ``gradebook.csv`` (student,
+notebook, question, points, max_points, feedback) and, per student, ``feedback/<student>.md`` and
+nbgrader's HTML feedback for each notebook.  Student code runs with your permissions: grade in a
+container or as a separate user (TEACHING.md).
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader 0.9's own sess
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 COURSE = REPO / "build" / "classroom"  # nbgrader's course folder: source/, release/, submitted/, gradebook.db, ...
-SOLUTIONS_LEFT_OUT = "# The student edition leaves the solutions out: they are in the reader's edition of the notebook."
-CELL_TIMEOUT_S = 1800  # generous: the longest cell in fast mode takes under 2 minutes on 2 cores
+SOLUTIONS_LEFT_OUT = ("# No solutions in the student edition. Write your answers in the cell of stubs under "
+                      "'Exercises', above the checks.")
+CELL_TIMEOUT_S = 600  # the longest cell in fast mode takes under 2 minutes on 2 cores; an endless loop costs this
 
 
 class ClearStrippedOutputs(NbGraderPreprocessor):
@@ -69,6 +72,10 @@ def nbgrader_config(course: Path = COURSE) -> Config:
     config.GenerateAssignment.preprocessors = [ClearStrippedOutputs if step is ClearOutput else step
                                                for step in GenerateAssignment.class_traits()["preprocessors"].default()]
     config.Execute.timeout = CELL_TIMEOUT_S
+    # nbgrader gives 0 points to a test cell that wrote anything to stderr (a NumPy warning from a correct answer,
+    # TensorFlow's start-up lines): drop stderr before grading, so only errors -- a failed check -- cost points
+    config.IgnorePattern.enabled = True
+    config.IgnorePattern.pattern = r"[\s\S]"
     return config
 
 
@@ -132,22 +139,30 @@ def grade(submissions: Path, out: Path, course: Path = COURSE) -> list[dict]:
     known = {path.stem for path in (course / "source").glob("*/*.ipynb")}
     if not known:
         raise SystemExit("no student edition yet: run `make student` first")
-    students = sorted(path for path in Path(submissions).iterdir() if path.is_dir())
+    students = sorted(path for path in Path(submissions).iterdir()
+                      if path.is_dir() and not path.name.startswith((".", "__")))  # .ipynb_checkpoints, __MACOSX
     if not students:
         raise SystemExit(f"{submissions} holds no student folders: put each student's notebooks in a folder "
                          "named after the student, e.g. submissions/ada/00_start_here.ipynb")
     api, rows = _api(course), []
     with _nbgrader_environment(grading=True):
         for student in students:
-            for notebook in sorted(student.glob("*.ipynb")):
+            # <student>/<notebook>.ipynb, or nbgrader's collected layout <student>/<assignment>/<notebook>.ipynb
+            for notebook in sorted([*student.glob("*.ipynb"), *student.glob("*/*.ipynb")]):
                 if notebook.stem not in known:
                     print(f"skipping {notebook}: not a notebook of the course (expected one of {sorted(known)})")
                     continue
                 submitted = course / "submitted" / student.name / notebook.stem / notebook.name
                 submitted.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(notebook, submitted)
+                if notebook.resolve() != submitted.resolve():  # SUBMISSIONS may be nbgrader's own submitted/
+                    shutil.copyfile(notebook, submitted)
                 print(f"grading {student.name}/{notebook.name} (fast mode) ...", flush=True)
-                _check(api.autograde(notebook.stem, student.name), f"grade {notebook}")
+                result = api.autograde(notebook.stem, student.name)
+                if not result["success"]:  # e.g. a file that is not a notebook, or a kernel that died
+                    reason = (result.get("error") or result.get("log") or "").strip().splitlines()[-1:]
+                    print(f"  could not grade {notebook}: {' '.join(reason)}")
+                    rows += _ungraded_rows(course, student.name, notebook, f"could not be graded: {' '.join(reason)}")
+                    continue
                 _check(api.generate_feedback(notebook.stem, student.name), f"write the feedback on {notebook}")
                 rows += _rows(course, student.name, notebook)
     _write(rows, course, out)
@@ -158,6 +173,14 @@ def _graded_cells(path: Path) -> dict:
     """The graded cells of the notebook at ``path`` by question, in the notebook's order."""
     return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nbformat.read(path, as_version=4).cells
             if utils.is_grade(cell)}
+
+
+def _ungraded_rows(course: Path, student: str, notebook: Path, why: str) -> list[dict]:
+    """0 points for every question of a submission that nbgrader could not grade, with the reason."""
+    questions = _graded_cells(course / "source" / notebook.stem / notebook.name)
+    return [{"student": student, "notebook": notebook.stem, "question": question, "points": 0.0,
+             "max_points": float(cell.metadata["nbgrader"]["points"]), "feedback": why}
+            for question, cell in questions.items()]
 
 
 def _rows(course: Path, student: str, notebook: Path) -> list[dict]:
@@ -207,6 +230,8 @@ def main(argv=None) -> None:
     marking.add_argument("--out", type=Path, default=REPO / "grades")
     args = parser.parse_args(argv)
     if args.command == "student":
+        if args.out.resolve() == (REPO / "notebooks").resolve():
+            sys.exit("--out notebooks would overwrite the reader's edition: choose another folder")
         build_student_edition(args.out)
     else:
         if not args.submissions.is_dir():
