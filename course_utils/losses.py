@@ -82,6 +82,44 @@ def r1_penalty(input_gradients):
     return 0.5 * ops.mean(_sum_per_example(ops.square(input_gradients)))
 
 
+def critic_loss_wasserstein(real_scores, fake_scores):
+    """E[f(G(z))] - E[f(x)]: the WGAN critic's loss (Arjovsky et al. 2017), f returning unbounded scores.
+
+    Minus this loss, E[f(x)] - E[f(G(z))], is the critic's estimate of the Wasserstein-1 distance; it is a
+    lower bound on it only while f is 1-Lipschitz, which ``gradient_penalty`` encourages.
+    """
+    real_scores, fake_scores = _as_float(real_scores, fake_scores)
+    return ops.mean(fake_scores) - ops.mean(real_scores)
+
+
+def generator_loss_wasserstein(fake_scores):
+    """-E[f(G(z))]: the generator raises the critic's score of its samples."""
+    (fake_scores,) = _as_float(fake_scores)
+    return -ops.mean(fake_scores)
+
+
+def interpolates(real, fake, seed=None):
+    """x_hat = a x + (1 - a) G(z) with a ~ U(0, 1) drawn once per example (WGAN-GP, Gulrajani et al. 2017):
+    the points between real and fake samples where the gradient penalty is taken.  ``seed``: an int or a
+    ``keras.random.SeedGenerator``."""
+    import keras
+
+    real, fake = _as_float(real, fake)
+    _same_shape("interpolates(real, fake)", real, fake)
+    shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
+    alpha = keras.random.uniform(shape, dtype=real.dtype, seed=seed)
+    return alpha * real + (1.0 - alpha) * fake
+
+
+def gradient_penalty(input_gradients, epsilon: float = 1e-12):
+    """E[(||grad_x f(x_hat)|| - 1)^2]: the WGAN-GP penalty (Gulrajani et al. 2017) on the critic's gradients at
+    ``interpolates``.  The norm is sqrt(sum g^2 + epsilon): the plain square root has an infinite derivative at
+    a zero gradient (a flat critic), and its NaN would spread into every weight."""
+    (input_gradients,) = _as_float(input_gradients)
+    norms = ops.sqrt(_sum_per_example(ops.square(input_gradients)) + epsilon)
+    return ops.mean(ops.square(norms - 1.0))
+
+
 # --- VAE ---------------------------------------------------------------------
 
 

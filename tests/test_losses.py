@@ -41,6 +41,43 @@ def test_saturating_gradient_vanishes_where_nonsaturating_does_not():
     assert value(tape.gradient(nonsaturating, logit))[0] == pytest.approx(-(1 - d), rel=1e-4)  # -(1-D)
 
 
+def test_wasserstein_losses_are_the_mean_score_differences():
+    real, fake = np.array([1.0, 3.0]), np.array([-2.0, 0.5, 0.0])
+    assert value(losses.critic_loss_wasserstein(real, fake)) == pytest.approx(-0.5 - 2.0)
+    assert value(losses.generator_loss_wasserstein(fake)) == pytest.approx(0.5)
+
+
+def test_interpolates_draw_one_uniform_alpha_per_example():
+    real, fake = np.ones((4000, 3, 2)), np.zeros((4000, 3, 2))
+    between = value(losses.interpolates(real, fake, seed=0))
+    alpha = between[:, 0, 0]
+    assert np.all(between == alpha[:, None, None]), "alpha must be one number per example, shared by its features"
+    assert 0 <= alpha.min() and alpha.max() <= 1
+    assert alpha.mean() == pytest.approx(0.5, abs=0.02) and alpha.var() == pytest.approx(1 / 12, abs=0.005)
+    assert np.histogram(alpha, bins=4, range=(0, 1))[0].min() > 900, "not uniform on [0, 1] (a normal, say)"
+
+
+def test_gradient_penalty_equals_a_finite_difference_estimate_on_a_tiny_critic():
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.normal(size=(3, 5)), rng.normal(size=5)
+    critic = lambda x: np.tanh(x @ w1) @ w2  # noqa: E731 -- f(x) for x of shape (n, 3)
+    x = tf.Variable(rng.normal(size=(6, 3)))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(tf.matmul(tf.tanh(tf.matmul(x, tf.constant(w1))), tf.constant(w2[:, None])))
+    penalty = value(losses.gradient_penalty(tape.gradient(total, x)))
+    h, x0 = 1e-6, x.numpy()
+    numeric = np.stack([(critic(x0 + h * e) - critic(x0 - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+    assert penalty == pytest.approx(np.mean((np.linalg.norm(numeric, axis=1) - 1) ** 2), rel=1e-6)
+
+
+def test_gradient_penalty_has_no_nan_at_a_zero_gradient():
+    gradients = tf.Variable(np.zeros((4, 2, 2)))
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(gradients)
+    assert value(penalty) == pytest.approx(1.0, abs=1e-5)
+    assert np.all(np.isfinite(value(tape.gradient(penalty, gradients))))
+
+
 def test_gaussian_kl_closed_form_values():
     zeros = np.zeros((3, 4))
     np.testing.assert_allclose(value(losses.gaussian_kl(zeros, zeros)), 0.0, atol=1e-12)
