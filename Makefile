@@ -91,7 +91,7 @@ course: data  ## execute every notebook in full mode, refreshing outputs and fig
 bench: data  ## the performance table (speed and quality targets), on this machine
 	for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
 
-weights: data  ## retrain the shipped DCGAN and VAE weights, 3 seeds each (about an hour on 2 cores)
+weights: data  ## retrain the shipped DCGAN and VAE weights (3 seeds each) and the explainer's 2-D VAEs (about an hour)
 	COURSE_FAST=0 $(BIN)/python tools/train_weights.py
 
 weights-check: data  ## retrain seed 1 of each model from scratch and compare with the shipped scores (about 20 min)

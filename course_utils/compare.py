@@ -187,6 +187,22 @@ def load_vaes() -> list[Run]:
     return shipped_vaes()
 
 
+def map_vae_name(beta: float) -> str:
+    """The shipped run name of the explainer's 2-D VAE for ``beta`` (``pretrained.json``; weights ``<name>-seed0``)."""
+    return f"map-vae-beta{beta:g}"
+
+
+def shipped_map_vaes() -> dict[float, vae.VAE]:
+    """β -> the VAE explainer's shipped 2-D VAE (``vae.make_map_vae``, ``make weights``), each β of ``MAP_BETAS``."""
+    models = {}
+    for beta in vae.MAP_BETAS:
+        model = vae.make_map_vae(beta)
+        for network, part in ((model.encoder, "encoder"), (model.decoder, "decoder")):
+            network.load_weights(checked_weights(map_vae_name(beta), 0, part))
+        models[beta] = model
+    return models
+
+
 def shipped_vaes() -> list[Run]:
     """The course's shipped VAEs (``make weights``), one per seed in ``SEEDS``."""
     runs = manifest()["runs"]

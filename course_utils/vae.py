@@ -13,7 +13,8 @@ The course's VAE interface, used by ``metrics.iw_log_likelihood``:
 ``encode(x) -> (mean, log_var)`` and ``decode(z) -> logits``; ``decode_means(z)`` gives the
 Bernoulli means (pixel probabilities in [0, 1]) that the notebooks show and score.
 ``make_vae`` builds the course VAE; ``BATCH_SIZE`` and ``EPOCHS`` are the course run's (notebook 05,
-``make weights``, ``make bench``).
+``make weights``, ``make bench``).  ``make_map_vae`` builds the small dense VAE with a 2-D latent that the
+VAE explainer draws (notebook 05; ``make weights`` ships one per β in ``MAP_BETAS``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from course_utils import data, losses, training
 IMAGE_SHAPE = (28, 28, 1)
 BATCH_SIZE = 64  # the course run: notebook 05, `make weights` and `make bench` read these
 EPOCHS = 20
+MAP_BETAS = (0.5, 1.0, 4.0, 16.0)  # the explainer's shipped 2-D VAEs, one per β (`make weights`)
+MAP_EPOCHS, MAP_BATCH_SIZE = 20, 128
 
 
 class Sampling(layers.Layer):
@@ -252,5 +255,23 @@ def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 2e-3, beta: floa
     model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta,
                 dynamic_binarization=gaussian_sigma is None, ema_decay=ema_decay, seed=seed,
                 kl_warmup_steps=kl_warmup_steps, free_bits=free_bits, gaussian_sigma=gaussian_sigma)
+    model.compile(keras.optimizers.Adam(lr), jit_compile=training.jit_compile())
+    return model
+
+
+def make_map_vae(beta: float = 1.0, seed: int = 0, hidden: int = 128, lr: float = 1e-3) -> VAE:
+    """A small dense VAE with a 2-D latent, for the VAE explainer (notebook 05), which draws its whole latent space.
+
+    One hidden layer of ``hidden`` ELU units each way (about 200,000 parameters in all), so that one model per β
+    ships in under a megabyte; Bernoulli likelihood and dynamic binarization as in ``make_vae``, and no weight
+    averaging (the shipped weights are the trained ones).
+    """
+    keras.utils.set_random_seed(seed)
+    x_in = keras.Input(IMAGE_SHAPE)
+    h = layers.Dense(hidden, activation="elu")(layers.Flatten()(x_in))
+    encoder = keras.Model(x_in, [layers.Dense(2, name="mean")(h), layers.Dense(2, name="log_var")(h)], name="encoder")
+    z = keras.Input((2,))
+    logits = layers.Reshape(IMAGE_SHAPE)(layers.Dense(28 * 28)(layers.Dense(hidden, activation="elu")(z)))
+    model = VAE(encoder, keras.Model(z, logits, name="decoder"), beta=beta, seed=seed)
     model.compile(keras.optimizers.Adam(lr), jit_compile=training.jit_compile())
     return model

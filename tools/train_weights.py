@@ -1,12 +1,14 @@
-"""``make weights``: retrain the shipped DCGAN and VAE runs of notebook 06, score them, ship them.
+"""``make weights``: retrain the shipped DCGAN and VAE runs of notebook 06 and the VAE explainer's 2-D VAEs, score
+them, ship them.
 
 Trains each model for every seed in ``compare.SEEDS`` with exactly the settings of notebooks 04 and
 05 (``gan.make_gan`` / ``vae.make_vae`` defaults with their ``BATCH_SIZE`` and ``EPOCHS``), through the
 same resumable ``training.fit_or_load``; scores each run with ``course_utils.metrics``; and writes into
 ``course_utils/weights/``: each DCGAN's generator and each VAE's encoder and decoder (the averaged
 weights, the ones that are sampled and evaluated), and ``pretrained.json`` with settings, training
-time and scores.  Run again, it prints the new scores beside the shipped ones; with ``--check`` it
-only compares (``make weights-check``).
+time and scores.  The explainer's 2-D VAEs (``vae.make_map_vae``, one per β in ``vae.MAP_BETAS``, seed 0) ship
+their encoder and decoder with their test ELBO.  Run again, it prints the new scores beside the shipped ones; with
+``--check`` it only compares (``make weights-check``).
 """
 
 from __future__ import annotations
@@ -107,12 +109,40 @@ def make_weights(models=("dcgan", "vae"), seeds=compare.SEEDS, save: bool = True
     return runs
 
 
+def make_map_weights(save: bool = True, score_only: bool = False, previous: dict | None = None) -> dict[str, dict]:
+    """Train (or with ``score_only`` load), score and ship the explainer's 2-D VAEs, one per β of ``MAP_BETAS``."""
+    mnist = data.load_mnist()
+    test_binary = data.binarize(data.to_unit(mnist.x_test), seed=0)
+    shipped_models = compare.shipped_map_vaes() if score_only else {}
+    runs = {}
+    for beta in vae.MAP_BETAS:
+        name = compare.map_vae_name(beta)
+        if score_only:
+            model, seconds = shipped_models[beta], previous["runs"][name]["train_seconds"]
+        else:
+            model = vae.make_map_vae(beta)
+            history, _ = training.fit_or_load(model, name, data.to_unit(mnist.x_train), validation_data=test_binary,
+                                              epochs=vae.MAP_EPOCHS, batch_size=vae.MAP_BATCH_SIZE)
+            seconds = round(sum(history["seconds"]), 1)
+            if save:
+                for network, part in ((model.encoder, "encoder"), (model.decoder, "decoder")):
+                    config.write_atomically(compare.shipped_weights(name, 0, part), network.save_weights)
+        logs = model.evaluate(test_binary, batch_size=1000, verbose=0, return_dict=True)
+        runs[name] = {"model": "map-vae", "beta": beta, "seed": 0, "epochs": vae.MAP_EPOCHS,
+                      "batch_size": vae.MAP_BATCH_SIZE, "test_elbo": logs["elbo"], "test_kl": logs["kl"],
+                      "test_reconstruction": logs["reconstruction"], "train_seconds": seconds}
+        print(f"{name}: test ELBO {logs['elbo']:.2f}, KL {logs['kl']:.2f} nats", flush=True)
+    return runs
+
+
 def side_by_side(old: dict, new: dict) -> str:
     """The new runs' scores beside the previously shipped ones, one line per run."""
     lines = [f"{'run':<14} {'FID before':>10} {'FID now':>8} {'NLL before':>10} {'NLL now':>8}"]
     for name, run in new.items():
+        if "fid" not in run:  # the explainer's 2-D VAEs: their ELBO was printed as each was scored
+            continue
         before = old.get("runs", {}).get(name, {})
-        lines.append(f"{name:<14} {before.get('fid', float('nan')):>10.2f} {run['fid']:>8.2f} "
+        lines.append(f"{name:<14} {before.get('fid', float('nan')):>10.2f} {run.get('fid', float('nan')):>8.2f} "
                      f"{before.get('nll', float('nan')):>10.2f} {run.get('nll', float('nan')):>8.2f}")
     return "\n".join(lines)
 
@@ -121,7 +151,7 @@ def main(argv=None) -> None:
     """``make weights``; with ``--check``, retrain and compare with the shipped scores without replacing them;
     with ``--score-only``, score the shipped weights again without training."""
     parser = argparse.ArgumentParser(prog="python tools/train_weights.py", description=main.__doc__)
-    parser.add_argument("models", nargs="*", help="dcgan and/or vae (default: both)")
+    parser.add_argument("models", nargs="*", help="dcgan, vae and/or map-vae (default: all three)")
     parser.add_argument("--seeds", nargs="+", type=int, default=list(compare.SEEDS))
     parser.add_argument("--check", action="store_true",
                         help="train into the cache (COURSE_CACHE=an empty folder for a fresh run) and only compare")
@@ -131,10 +161,14 @@ def main(argv=None) -> None:
     if config.FAST:
         raise SystemExit("`make weights` trains the shipped models: unset COURSE_FAST.")
     previous = json.loads(compare.MANIFEST.read_text()) if compare.MANIFEST.exists() else {"runs": {}}
-    models = tuple(args.models) or ("dcgan", "vae")
-    if not set(models) <= {"dcgan", "vae"}:
-        parser.error(f"models must be dcgan and/or vae, got {' '.join(models)}")
-    new_runs = make_weights(models, args.seeds, save=not args.check, previous=previous, score_only=args.score_only)
+    models = tuple(args.models) or ("dcgan", "vae", "map-vae")
+    if not set(models) <= {"dcgan", "vae", "map-vae"}:
+        parser.error(f"models must be dcgan, vae and/or map-vae, got {' '.join(models)}")
+    networks = tuple(m for m in models if m != "map-vae")
+    new_runs = make_weights(networks, args.seeds, save=not args.check, previous=previous,
+                            score_only=args.score_only) if networks else {}
+    if "map-vae" in models:
+        new_runs |= make_map_weights(save=not args.check, score_only=args.score_only, previous=previous)
     print(side_by_side(previous, new_runs))
     if not args.check:
         compare.MANIFEST.write_text(json.dumps({
