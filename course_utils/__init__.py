@@ -23,14 +23,16 @@ module            what it holds                                                 
 ``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion, 01 04 06
                   the discriminator takeover                                    07
 ``vae``           the convolutional VAE, ``make_vae``; KL warm-up, free bits,   05 06 07
-                  a Gaussian likelihood
+                  a Gaussian likelihood; the explainer's small 2-D VAE
 ``metrics``       the MNIST classifier's features; FID, KID, precision/recall,  04 05 06 07
                   coverage, sharpness, likelihood
 ``latent``        Gaussian grids, slerp, latent widgets                         05 06
+``interactive``   the GAN lab and the VAE explainer: states drawn as pictures,  01 05
+                  and their widgets
 ``diagnostics``   the numbers that detect a failing run: KL per latent          07
                   dimension, active units, checkerboard share; a GAN run
                   scored every epoch
-``compare``       scoring several models into one table; the shipped runs       06 07
+``compare``       scoring several models into one table; the shipped runs       05 06 07
 ``exercises``     the exercise checks (CS231n-style relative errors)            all
 ================  ============================================================  =========
 

@@ -75,6 +75,14 @@ def save(fig, name: str) -> None:
         fig.savefig(config.FIGURES_DIR / f"{name}.png", dpi=100, bbox_inches="tight")
 
 
+def save_png(picture: bytes, name: str) -> None:
+    """Write an already drawn PNG (e.g. an interactive view's ``filmstrip``) as ``figures/<name>.png``, full mode
+    only, like ``save``."""
+    if not config.FAST:
+        config.FIGURES_DIR.mkdir(exist_ok=True)
+        (config.FIGURES_DIR / f"{name}.png").write_bytes(picture)
+
+
 def save_gif(frames, path, titles=None, ncols: int = 8, seconds_per_frame: float = 0.5) -> None:
     """Animate a list of image batches (e.g. per-epoch samples) as a GIF at ``path``."""
     from matplotlib import animation
