@@ -1,17 +1,22 @@
-"""The latent explorer of notebook 06 in a real browser: JupyterLab + headless Chromium via Playwright.
+"""The course's widgets in a real browser: JupyterLab + headless Chromium via Playwright.
 
-Starts JupyterLab on a copy of the notebook (no token, loopback only; a copy, so autosave
-never touches the committed notebook), runs every cell in fast mode, moves the interpolation
-slider and checks that the rendered image changed.  Screenshots go to ``test-output/browser/``.
+Each test starts JupyterLab on a copy of a notebook (no token, loopback only; a copy, so autosave never
+touches the committed notebook), runs its cells in fast mode, works a widget as a learner would (a slider,
+the Play button) and checks that the rendered image changed and that the numbers on screen changed
+consistently.  The latent explorer of notebook 06 runs with the whole notebook; the GAN lab (notebook 01)
+and the VAE explainer (notebook 05) run with their notebook's first three code cells (set-up, parameters,
+and for 05 the data) and the cells that use ``course_utils.interactive``, to save CI time.  Screenshots go to
+``test-output/browser/``.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; ``.ci/run`` installs it) and the
 ``playwright`` Python package (driven with ``executable_path``: browser downloads are blocked).
-Outside CI the test skips with a message when either is missing; in CI it fails instead.
+Outside CI the tests skip with a message when either is missing; in CI they fail instead.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,9 +25,9 @@ import time
 import urllib.request
 
 import badges
+import nbformat
 import pytest
 
-NOTEBOOK = "06_gan_vs_vae.ipynb"
 OUTPUT = badges.REPO_ROOT / "test-output" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -45,35 +50,77 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _interactive_cells_only(notebook):
+    """The first three code cells and those that use ``course_utils.interactive``, outputs cleared."""
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    notebook.cells = [c for c in code[:3]] + [c for c in code[3:] if "interactive." in c.source]
+    for cell in notebook.cells:
+        cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
 @pytest.fixture
 def jupyterlab(tmp_path):
-    """A JupyterLab server on loopback, serving a copy of notebook 06; yields its URL."""
+    """``serve(name, whole=True)``: JupyterLab on loopback serving a copy of notebook ``name`` (with ``whole=False``
+    only its interactive cells); returns the URL of the notebook.  Servers stop at the end of the test."""
     missing = _missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"real-browser test cannot run in CI: {missing}")
         pytest.skip(f"real-browser test skipped: {missing}")
-    shutil.copy(badges.NOTEBOOK_DIR / NOTEBOOK, tmp_path / NOTEBOOK)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
-         "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={tmp_path}"],
-        env={**os.environ, "COURSE_FAST": "1"}, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"))
-    url = f"http://127.0.0.1:{port}"
-    try:
+    servers = []
+
+    def serve(name: str, whole: bool = True) -> str:
+        notebook = nbformat.read(badges.NOTEBOOK_DIR / name, as_version=4)
+        nbformat.write(notebook if whole else _interactive_cells_only(notebook), tmp_path / name)
+        port = _free_port()
+        log = tmp_path / "lab.log"
+        servers.append(subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+             "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={tmp_path}"],
+            env={**os.environ, "COURSE_FAST": "1"}, stdout=subprocess.DEVNULL, stderr=open(log, "w")))
+        url = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"{url}/api/status", timeout=2)
-                break
+                return f"{url}/lab/tree/{name}"
             except OSError:
                 time.sleep(0.5)
-        else:
-            pytest.fail(f"JupyterLab did not start:\n{(tmp_path / 'lab.log').read_text()[-2000:]}")
-        yield url
-    finally:
+        pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-2000:]}")
+
+    yield serve
+    for server in servers:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _run_all_cells(page, url: str, widget_class: str):
+    """Open ``url``, run every cell, and return the widget with CSS class ``widget_class`` once it is visible."""
+    page.goto(url)
+    page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel"
+                           "?.status === 'idle'", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    widget = page.locator(f".{widget_class}")
+    widget.wait_for(state="visible", timeout=600_000)
+    widget.locator("img").first.wait_for(state="visible")
+    widget.scroll_into_view_if_needed()
+    return widget
+
+
+def _browser(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+
+
+def _changed(page, image, before_src: str) -> None:
+    page.wait_for_function("([img, src]) => img.getAttribute('src') !== src", arg=[image.element_handle(), before_src],
+                           timeout=60_000)
+
+
+def _click_slider(page, slider, at: float) -> None:
+    box = slider.locator(".slider-container").first.bounding_box()
+    page.mouse.click(box["x"] + at * box["width"], box["y"] + box["height"] / 2)
 
 
 @pytest.mark.slow
@@ -81,29 +128,70 @@ def test_explorer_slider_changes_the_image(jupyterlab):
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    url = jupyterlab("06_gan_vs_vae.ipynb")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK}")
-        page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel"
-                               "?.status === 'idle'", timeout=120_000)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        explorer = page.locator(".course-interpolation")
-        explorer.wait_for(state="visible", timeout=600_000)
+        explorer = _run_all_cells(page, url, "course-interpolation")
         image = explorer.locator("img").first
-        image.wait_for(state="visible")
-        explorer.scroll_into_view_if_needed()
         before_src, before = image.get_attribute("src"), image.screenshot(path=OUTPUT / "before.png")
-
-        track = explorer.locator(".widget-hslider .slider-container").first
-        box = track.bounding_box()
-        page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)
-        page.wait_for_function("([img, src]) => img.getAttribute('src') !== src", arg=[image.element_handle(),
-                                                                                      before_src], timeout=60_000)
+        _click_slider(page, explorer.locator(".widget-hslider").first, 0.9)
+        _changed(page, image, before_src)
         after = image.screenshot(path=OUTPUT / "after.png")
         page.screenshot(path=OUTPUT / "explorer.png", full_page=False)
         readout = explorer.locator(".widget-hslider .widget-readout").first.inner_text()
         browser.close()
     assert float(readout) > 0.5, f"the slider did not move (readout {readout!r})"
     assert after != before, "moving the slider did not change the rendered image"
+
+
+@pytest.mark.slow
+def test_gan_lab_plays_and_its_numbers_move(jupyterlab):
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    url = jupyterlab("01_gan_objective.ipynb", whole=False)
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        lab = _run_all_cells(page, url, "course-gan-lab")
+        image, readout = lab.locator("img").first, lab.locator(".widget-html").first
+        before_src, before_text = image.get_attribute("src"), readout.inner_text()
+        page.screenshot(path=OUTPUT / "gan_lab_before.png")
+        lab.locator(".widget-play button").first.click()  # ▶
+        page.wait_for_function("el => /step [1-9]/.test(el.innerText)", arg=readout.element_handle(), timeout=60_000)
+        lab.locator(".widget-play button").nth(1).click()  # pause
+        _changed(page, image, before_src)
+        page.screenshot(path=OUTPUT / "gan_lab_playing.png")
+        after_text = readout.inner_text()
+        browser.close()
+    assert before_text.startswith("step 0 "), f"the lab should start at step 0: {before_text!r}"
+    steps = int(re.search(r"step (\d+)", after_text).group(1))
+    assert steps > 0 and steps % 10 == 0, f"Play runs rounds of steps/frame = 10: {after_text!r}"
+    d_loss = float(re.search(r"D loss (-?[\d.]+)", after_text).group(1))
+    assert 0 < d_loss < 10, f"the discriminator's cross-entropy on screen is not plausible: {after_text!r}"
+
+
+@pytest.mark.slow
+def test_vae_explainer_follows_the_digit_slider(jupyterlab):
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    url = jupyterlab("05_vae_mnist.ipynb", whole=False)
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        explainer = _run_all_cells(page, url, "course-vae-explainer")
+        image, readout = explainer.locator("img").first, explainer.locator(".widget-html").first
+        before_src, before_text = image.get_attribute("src"), readout.inner_text()
+        digit = explainer.locator(".widget-hslider").first  # "test digit"
+        _click_slider(page, digit, 0.6)
+        _changed(page, image, before_src)
+        page.wait_for_function("([el, text]) => el.innerText !== text", arg=[readout.element_handle(), before_text],
+                               timeout=60_000)
+        page.screenshot(path=OUTPUT / "vae_explainer.png")
+        after_text, picked = readout.inner_text(), digit.locator(".widget-readout").inner_text()
+        browser.close()
+    kl = lambda text: float(re.search(r"KL ([\d.]+) nats", text).group(1))  # noqa: E731
+    assert re.search(r"#(\d+)", after_text).group(1) == picked.strip(), "the readout names another digit"
+    assert int(picked) > 0 and kl(after_text) != kl(before_text), f"{before_text!r} -> {after_text!r}"
