@@ -350,7 +350,7 @@ class GANLab:
         else:
             ax.plot(grid, 1 / (1 + np.exp(-scores)), color="C0", label="trained D(x)")
             ax.plot(grid, self.optimal_discriminator(grid), "k--", lw=1, label="analytic D*")
-        at, push = self.pushes(24)
+        at, push = self.pushes()
         scale = np.abs(push).max() or 1.0
         ax.quiver(at[:, 0], np.full(len(at), 0.03), push[:, 0] / scale, np.zeros(len(at)), color="indigo", angles="xy",
                   scale_units="xy", scale=2.0, width=0.005, label="push of the G loss")
@@ -470,8 +470,8 @@ class VAEExplainer:
     - its two ELBO terms in nats: the reconstruction -E_q log p(x|z) (Monte Carlo, 256 draws) and the KL in closed
       form;
     - at ``z``: the decoded image, the prior density p(z) = N(z; 0, I) and the aggregate posterior
-      q(z) = (1/n) sum_n q(z | x_n) of the drawn digits.  Where p(z) is high and q(z) low, the prior puts mass that no
-      digit encodes to: a "hole" whose decodings need not look like digits.
+      q(z) = (1/N) sum_i q(z | x_i) of the N digits on the map.  Where p(z) is high and q(z) low, the prior puts
+      mass that no digit on the map encodes to: a "hole" whose decodings need not look like digits.
     """
 
     EXTENT = 4.0  # the plane drawn: [-4, 4]^2
@@ -539,7 +539,7 @@ class VAEExplainer:
         return {"reconstruction": reconstruction, "kl": kl, "elbo": -(reconstruction + kl)}
 
     def log_aggregate_density(self, points) -> np.ndarray:
-        """log q(z) = log (1/n) sum_n N(z; mean_n, diag var_n) at ``points`` (m, 2), over the drawn digits."""
+        """log q(z) = log (1/n) sum_n N(z; mean_n, diag var_n) at ``points`` (m, 2), over the digits on the map."""
         points = np.asarray(points, np.float64).reshape(-1, 1, 2)
         log_vars = self.log_vars.astype(np.float64)
         per_digit = -0.5 * np.sum((points - self.means) ** 2 / np.exp(log_vars) + log_vars + np.log(2 * np.pi), axis=2)
@@ -598,8 +598,8 @@ class VAEExplainer:
 
     def hole(self, within: float = 2.0) -> np.ndarray:
         """The grid point within ``within`` prior standard deviations where q(z) / p(z) is smallest: the prior's
-        deepest hole, where it puts mass that the encoder gives to none of the drawn digits.  q(z) is a mixture of
-        their narrow Gaussians, so where exactly the deepest hole lies depends on which digits were drawn."""
+        deepest hole, where it puts mass that the encoder gives to none of the digits on the map.  q(z) is a mixture of
+        their narrow Gaussians, so where exactly the deepest hole lies depends on which digits are on the map."""
         edge = np.linspace(-self.EXTENT, self.EXTENT, 61)
         z1, z2 = np.meshgrid(edge, edge)
         log_prior = -0.5 * (z1**2 + z2**2) - np.log(2 * np.pi)
