@@ -3,9 +3,8 @@
 Each test starts JupyterLab on a copy of a notebook (no token, loopback only; a copy, so autosave never
 touches the committed notebook), runs its cells in fast mode, works a widget as a learner would (a slider,
 the Play button) and checks that the rendered image changed and that the numbers on screen changed
-consistently.  The latent explorer of notebook 06 runs with the whole notebook; the GAN lab (notebook 01)
-and the VAE explainer (notebook 05) run with their notebook's first three code cells (set-up, parameters,
-and for 05 the data) and the cells that use ``course_utils.interactive``, to save CI time.  Screenshots go to
+consistently.  To save CI time each notebook runs only its first three code cells (set-up, parameters and,
+for 05 and 06, the data and models) and the cells that build the widget under test and what it needs.  Screenshots go to
 ``test-output/browser/``.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; ``.ci/run`` installs it) and the
@@ -50,10 +49,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _interactive_cells_only(notebook):
-    """The first three code cells and those that use ``course_utils.interactive``, outputs cleared."""
+def _cells_using(notebook, module: str):
+    """The first three code cells and those that use ``module`` (e.g. ``"interactive."``), outputs cleared."""
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    notebook.cells = [c for c in code[:3]] + [c for c in code[3:] if "interactive." in c.source]
+    notebook.cells = code[:3] + [c for c in code[3:] if module in c.source]
     for cell in notebook.cells:
         cell.outputs, cell.execution_count = [], None
     return notebook
@@ -61,8 +60,8 @@ def _interactive_cells_only(notebook):
 
 @pytest.fixture
 def jupyterlab(tmp_path):
-    """``serve(name, whole=True)``: JupyterLab on loopback serving a copy of notebook ``name`` (with ``whole=False``
-    only its interactive cells); returns the URL of the notebook.  Servers stop at the end of the test."""
+    """``serve(name, module)``: JupyterLab on loopback serving a copy of notebook ``name`` cut to the cells that
+    use ``module`` (``_cells_using``); returns the URL of the notebook.  Servers stop at the end of the test."""
     missing = _missing()
     if missing:
         if os.environ.get("CI"):
@@ -70,9 +69,9 @@ def jupyterlab(tmp_path):
         pytest.skip(f"real-browser test skipped: {missing}")
     servers = []
 
-    def serve(name: str, whole: bool = True) -> str:
+    def serve(name: str, module: str) -> str:
         notebook = nbformat.read(badges.NOTEBOOK_DIR / name, as_version=4)
-        nbformat.write(notebook if whole else _interactive_cells_only(notebook), tmp_path / name)
+        nbformat.write(_cells_using(notebook, module), tmp_path / name)
         port = _free_port()
         log = tmp_path / "lab.log"
         servers.append(subprocess.Popen(
@@ -128,7 +127,7 @@ def test_explorer_slider_changes_the_image(jupyterlab):
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    url = jupyterlab("06_gan_vs_vae.ipynb")
+    url = jupyterlab("06_gan_vs_vae.ipynb", "latent.")  # the latents per digit, and the explorer
     with sync_playwright() as p:
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -150,7 +149,7 @@ def test_gan_lab_plays_and_its_numbers_move(jupyterlab):
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    url = jupyterlab("01_gan_objective.ipynb", whole=False)
+    url = jupyterlab("01_gan_objective.ipynb", "interactive.")
     with sync_playwright() as p:
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
@@ -177,7 +176,7 @@ def test_vae_explainer_follows_the_digit_slider(jupyterlab):
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    url = jupyterlab("05_vae_mnist.ipynb", whole=False)
+    url = jupyterlab("05_vae_mnist.ipynb", "interactive.")
     with sync_playwright() as p:
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})

@@ -2,7 +2,7 @@
 synthetic submissions gives full, zero and half the points, with feedback that names the failed questions.
 
 That every student notebook runs top to bottom in fast mode with its exercises unanswered is checked by
-``make test``, which builds ``student/`` and runs it with nbval after the reader's notebooks.
+``make test-colab`` (part of CI), which builds ``student/`` and runs it with nbval under Colab's versions.
 """
 
 import ast
