@@ -96,16 +96,24 @@ def test_make_weights_command_line(monkeypatch, tmp_path):
         calls.append((models, seeds, save, score_only))
         return {}
 
+    def fake_make_map_weights(save, score_only, previous):
+        calls.append(("map-vae", save, score_only))
+        return {}
+
     monkeypatch.setattr(train_weights, "make_weights", fake_make_weights)
+    monkeypatch.setattr(train_weights, "make_map_weights", fake_make_map_weights)
     monkeypatch.setattr(config, "FAST", False)
     train_weights.main(["--check", "--seeds", "1"])
     assert not (tmp_path / "pretrained.json").exists(), "--check never writes"
+    assert calls.pop(1) == ("map-vae", False, False), "by default the explainer's 2-D VAEs are retrained too"
     train_weights.main(["vae"])
     assert calls[0] == (("dcgan", "vae"), [1], False, False)
     assert calls[1] == (("vae",), [0, 1, 2], True, False)
     assert (tmp_path / "pretrained.json").exists()
     train_weights.main(["vae", "--score-only"])
     assert calls[2] == (("vae",), [0, 1, 2], True, True)
+    train_weights.main(["map-vae"])
+    assert calls[3] == ("map-vae", True, False) and len(calls) == 4, "map-vae alone trains no DCGAN or VAE run"
     with pytest.raises(SystemExit):
         train_weights.main(["gan"])  # not a model name
 
