@@ -14,6 +14,7 @@ Outside CI the tests skip with a message when either is missing; in CI they fail
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -108,8 +109,19 @@ def _run_all_cells(page, url: str, widget_class: str):
     return widget
 
 
-def _browser(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+@contextlib.contextmanager
+def _widget_in_browser(url: str, widget_class: str, height: int = 1100):
+    """Headless Chromium on ``url`` with every cell run; yields (page, the widget of class ``widget_class``)."""
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": height})
+        try:
+            yield page, _run_all_cells(page, url, widget_class)
+        finally:
+            browser.close()
 
 
 def _changed(page, image, before_src: str) -> None:
@@ -124,14 +136,8 @@ def _click_slider(page, slider, at: float) -> None:
 
 @pytest.mark.slow
 def test_explorer_slider_changes_the_image(jupyterlab):
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(parents=True, exist_ok=True)
     url = jupyterlab("06_gan_vs_vae.ipynb", "latent.")  # the latents per digit, and the explorer
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        explorer = _run_all_cells(page, url, "course-interpolation")
+    with _widget_in_browser(url, "course-interpolation", height=1000) as (page, explorer):
         image = explorer.locator("img").first
         before_src, before = image.get_attribute("src"), image.screenshot(path=OUTPUT / "before.png")
         _click_slider(page, explorer.locator(".widget-hslider").first, 0.9)
@@ -139,21 +145,14 @@ def test_explorer_slider_changes_the_image(jupyterlab):
         after = image.screenshot(path=OUTPUT / "after.png")
         page.screenshot(path=OUTPUT / "explorer.png", full_page=False)
         readout = explorer.locator(".widget-hslider .widget-readout").first.inner_text()
-        browser.close()
     assert float(readout) > 0.5, f"the slider did not move (readout {readout!r})"
     assert after != before, "moving the slider did not change the rendered image"
 
 
 @pytest.mark.slow
 def test_gan_lab_plays_and_its_numbers_move(jupyterlab):
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(parents=True, exist_ok=True)
     url = jupyterlab("01_gan_objective.ipynb", "interactive.")
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        lab = _run_all_cells(page, url, "course-gan-lab")
+    with _widget_in_browser(url, "course-gan-lab") as (page, lab):
         image, readout = lab.locator("img").first, lab.locator(".widget-html").first
         before_src, before_text = image.get_attribute("src"), readout.inner_text()
         page.screenshot(path=OUTPUT / "gan_lab_before.png")
@@ -163,7 +162,6 @@ def test_gan_lab_plays_and_its_numbers_move(jupyterlab):
         _changed(page, image, before_src)
         page.screenshot(path=OUTPUT / "gan_lab_playing.png")
         after_text = readout.inner_text()
-        browser.close()
     assert before_text.startswith("step 0 "), f"the lab should start at step 0: {before_text!r}"
     steps = int(re.search(r"step (\d+)", after_text).group(1))
     assert steps > 0 and steps % 10 == 0, f"Play runs rounds of steps/frame = 10: {after_text!r}"
@@ -173,14 +171,8 @@ def test_gan_lab_plays_and_its_numbers_move(jupyterlab):
 
 @pytest.mark.slow
 def test_vae_explainer_follows_the_digit_slider(jupyterlab):
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(parents=True, exist_ok=True)
     url = jupyterlab("05_vae_mnist.ipynb", "interactive.")
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        explainer = _run_all_cells(page, url, "course-vae-explainer")
+    with _widget_in_browser(url, "course-vae-explainer") as (page, explainer):
         image, readout = explainer.locator("img").first, explainer.locator(".widget-html").first
         before_src, before_text = image.get_attribute("src"), readout.inner_text()
         digit = explainer.locator(".widget-hslider").first  # "test digit"
@@ -190,7 +182,6 @@ def test_vae_explainer_follows_the_digit_slider(jupyterlab):
                                timeout=60_000)
         page.screenshot(path=OUTPUT / "vae_explainer.png")
         after_text, picked = readout.inner_text(), digit.locator(".widget-readout").inner_text()
-        browser.close()
     kl = lambda text: float(re.search(r"KL ([\d.]+) nats", text).group(1))  # noqa: E731
     assert re.search(r"#(\d+)", after_text).group(1) == picked.strip(), "the readout names another digit"
     assert int(picked) > 0 and kl(after_text) != kl(before_text), f"{before_text!r} -> {after_text!r}"
