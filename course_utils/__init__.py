@@ -3,38 +3,40 @@
 The notebooks in ``notebooks/`` teach; the reusable, tested logic they import lives
 here, one module per topic, each readable top to bottom:
 
-================  ============================================================  =========
-module            what it holds                                                 notebooks
-================  ============================================================  =========
-``config``        fast mode, where files go, the environment report             all
-``colab``         the course map, the release the Colab badges point at, the    all
-                  Colab set-up
-``data``          MNIST fetched, verified and cached; the scalings              all
-``plots``         image grids, PNG mosaics, GIFs, saving figures                all
-``losses``        GAN and VAE losses and log-densities                          01 02 04 05
-``theory_gan``    the GAN objective on 1-D densities; the 8-Gaussian toy GAN    01
-``theory_vae``    the exact linear-Gaussian model; gradient estimators          02
-``errata``        the article's defects, their reproductions, the fixed         03
-                  listings (a package: ``catalogue``, ``reproductions``,
-                  ``article_gan_fixed``, ``article_vae_fixed``, ``listings``
-                  (their tags, side by side with the article), ``render``)
-``training``      resumable runs in folders named by their settings; weight     04 05
-                  averaging; time budgets
-``gan``           the GAN trainer, the DCGAN networks, ``make_gan``, inversion, 01 04 06
-                  the discriminator takeover                                    07
-``vae``           the convolutional VAE, ``make_vae``; KL warm-up, free bits,   05 06 07
-                  a Gaussian likelihood; the explainer's small 2-D VAE
-``metrics``       the MNIST classifier's features; FID, KID, precision/recall,  04 05 06 07
-                  coverage, sharpness, likelihood
-``latent``        Gaussian grids, slerp, latent widgets                         05 06
-``interactive``   the GAN lab and the VAE explainer: states drawn as pictures,  01 05
-                  and their widgets
-``diagnostics``   the numbers that detect a failing run: KL per latent          07
-                  dimension, active units, checkerboard share; a GAN run
-                  scored every epoch
-``compare``       scoring several models into one table; the shipped runs       05 06 07
-``exercises``     the exercise checks (CS231n-style relative errors)            all
-================  ============================================================  =========
+==================  ============================================================  =========
+module              what it holds                                                 notebooks
+==================  ============================================================  =========
+``config``          fast mode, where files go, the environment report             all
+``colab``           the course map, the release the Colab badges point at, the    all
+                    Colab set-up
+``data``            MNIST fetched, verified and cached; the scalings              all
+``plots``           image grids, PNG mosaics, GIFs, saving figures                all
+``diagrams``        the pictures before the maths: GAN and VAE data flow; what    01 02 06
+                    FID and precision/recall compare, on 2-D points
+``losses``          GAN and VAE losses and log-densities                          01 02 04 05
+``theory_gan``      the GAN objective on 1-D densities; the 8-Gaussian toy GAN    01
+``theory_vae``      the exact linear-Gaussian model; gradient estimators          02
+``errata``          the article's defects, their reproductions, the fixed         03
+                    listings (a package: ``catalogue``, ``reproductions``,
+                    ``article_gan_fixed``, ``article_vae_fixed``, ``listings``
+                    (their tags, side by side with the article), ``render``)
+``training``        resumable runs in folders named by their settings; weight     04 05
+                    averaging; time budgets
+``gan``             the GAN trainer, the DCGAN networks, ``make_gan``, inversion, 01 04 06
+                    the discriminator takeover                                    07
+``vae``             the convolutional VAE, ``make_vae``; KL warm-up, free bits,   05 06 07
+                    a Gaussian likelihood; the explainer's small 2-D VAE
+``metrics``         the MNIST classifier's features; FID, KID, precision/recall,  04 05 06 07
+                    coverage, sharpness, likelihood
+``latent``          Gaussian grids, slerp, latent widgets                         05 06
+``interactive``     the GAN lab and the VAE explainer: states drawn as pictures,  01 05
+                    and their widgets
+``diagnostics``     the numbers that detect a failing run: KL per latent          07
+                    dimension, active units, checkerboard share; a GAN run
+                    scored every epoch
+``compare``         scoring several models into one table; the shipped runs       05 06 07
+``exercises``       the exercise checks (CS231n-style relative errors)            all
+==================  ============================================================  =========
 
 Importing a module starts TensorFlow only if that module needs it (``config``,
 ``colab`` and ``data`` do not).  ``start()`` starts it with its C++ start-up noise

@@ -179,7 +179,7 @@ def _squared_distances(a, b):
     return np.maximum((a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None, :], 0)
 
 
-def _knn_radii(x, k: int, chunk: int = 2000) -> np.ndarray:
+def knn_radii(x, k: int, chunk: int = 2000) -> np.ndarray:
     """Squared distance from each point to its k-th nearest other point."""
     radii = np.empty(len(x))
     for start in range(0, len(x), chunk):
@@ -188,7 +188,9 @@ def _knn_radii(x, k: int, chunk: int = 2000) -> np.ndarray:
     return radii
 
 
-def _inside_manifold(points, support, radii, chunk: int = 2000) -> np.ndarray:
+def inside_manifold(points, support, radii, chunk: int = 2000) -> np.ndarray:
+    """For each point, whether it lies in some ball around a point of ``support`` (squared ``radii``, as from
+    ``knn_radii``): the k-NN estimate of the support's manifold that precision and recall count against."""
     inside = np.empty(len(points), dtype=bool)
     for start in range(0, len(points), chunk):
         inside[start:start + chunk] = np.any(_squared_distances(points[start:start + chunk], support) <= radii[None, :],
@@ -200,7 +202,7 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
     """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN balls."""
     real, fake = _check_features(real_features, fake_features, minimum=k + 1)
     real, fake = real.astype(np.float32), fake.astype(np.float32)
-    precision = _inside_manifold(fake, real, _knn_radii(real, k)).mean()
+    precision = inside_manifold(fake, real, knn_radii(real, k)).mean()
     return float(precision), recall(real, fake, k)
 
 
@@ -209,7 +211,7 @@ def recall(real_features, fake_features, k: int = 3) -> float:
     only the fakes' radii, so it is much cheaper than the precision when there are many more real points."""
     real, fake = _check_features(real_features, fake_features, minimum=k + 1)
     real, fake = real.astype(np.float32), fake.astype(np.float32)
-    return float(_inside_manifold(real, fake, _knn_radii(fake, k)).mean())
+    return float(inside_manifold(real, fake, knn_radii(fake, k)).mean())
 
 
 # --- class coverage -------------------------------------------------------------------
@@ -334,7 +336,7 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.bernoulli_log_likelihood,
-                      decodes_per_call: int = 10000, seed: int = 0, progress: bool = False) -> np.ndarray:
+                      decodes_per_call: int = 10000, seed: int = 0, progress: bool = False, bound=None) -> np.ndarray:
     """Importance-weighted estimate of log p(x) per example, in nats (Burda et al. 2016).
 
     log p(x) ~ logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,  z_k ~ q(z|x).
@@ -345,7 +347,9 @@ def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.be
     defaults to Bernoulli logits on binary x.  The decoder does almost all the work, so it gets
     about ``decodes_per_call`` latents (whole images x K) per call, in float32; the prior and
     posterior densities and the log-sum-exp are computed in float64 (``log q`` exactly, from the
-    noise that drew z).  ``progress`` prints a line at every tenth of the images.
+    noise that drew z).  ``progress`` prints a line at every tenth of the images.  ``bound(log_weights)``, a
+    learner's own importance-weighted bound (notebook 05's exercise), maps log weights of shape (images, K) to one
+    estimate per image in place of the log-sum-exp here.
     """
     x = np.asarray(x)
     rng = np.random.default_rng(seed)
@@ -362,7 +366,11 @@ def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.be
         log_px_z = np.asarray(log_likelihood(repeated, decoded), np.float64).reshape(k, n)
         log_pz = -0.5 * np.sum(LOG_2PI + z**2, axis=2)
         log_qz = -0.5 * np.sum(LOG_2PI + log_var + eps**2, axis=2)                # (z - mean)^2 / var = eps^2
-        estimates.append(_logsumexp(log_px_z + log_pz - log_qz, axis=0) - math.log(k))
+        log_weights = log_px_z + log_pz - log_qz                                  # (k, n)
+        if bound is None:
+            estimates.append(_logsumexp(log_weights, axis=0) - math.log(k))
+        else:
+            estimates.append(np.asarray(bound(log_weights.T), np.float64).reshape(n))
         if progress and (start + n) / len(x) >= next_report - 1e-9:
             print(f"  log-likelihood: {start + n:,} of {len(x):,} images", flush=True)
             next_report += 0.1
@@ -384,11 +392,13 @@ class Likelihood:
         return f"{self.nll:.2f} ± {self.stderr:.2f} nats (K = {self.k:,}, {self.images:,} test images)"
 
 
-def test_nll(model, test_binary, k: int = 1000, seed: int = 0, progress: bool = False) -> Likelihood:
-    """The importance-weighted NLL of a VAE (``encode``/``decode``) on binarized test images, with its protocol."""
+def test_nll(model, test_binary, k: int = 1000, seed: int = 0, progress: bool = False, bound=None) -> Likelihood:
+    """The importance-weighted NLL of a VAE (``encode``/``decode``) on binarized test images, with its protocol
+    (``bound``: see ``iw_log_likelihood``)."""
     if getattr(model, "gaussian_sigma", None) is not None:
         raise ValueError("test_nll scores a Bernoulli decoder on binarized images; this VAE has a Gaussian likelihood "
                          "(gaussian_sigma), whose density on grey pixels is not comparable in nats")
-    per_image = -iw_log_likelihood(model.encode, model.decode, test_binary, k=k, seed=seed, progress=progress)
+    per_image = -iw_log_likelihood(model.encode, model.decode, test_binary, k=k, seed=seed, progress=progress,
+                                   bound=bound)
     stderr = float(np.std(per_image, ddof=1) / math.sqrt(len(per_image))) if len(per_image) > 1 else float("nan")
     return Likelihood(float(per_image.mean()), stderr, k, len(per_image))
