@@ -11,6 +11,9 @@ module              what it holds                                               
                     Colab set-up
 ``data``            MNIST fetched, verified and cached; the scalings              all
 ``plots``           image grids, PNG mosaics, GIFs, saving figures                all
+``primer``          the primer's pictures: KL between Gaussians and its Monte     00b
+                    Carlo estimate, Jensen's chord, transposed convolution
+                    as stamps of the kernel
 ``diagrams``        the pictures before the maths: GAN and VAE data flow; what    01 02 06
                     FID and precision/recall compare, on 2-D points
 ``losses``          GAN and VAE losses and log-densities                          01 02 04 05

@@ -40,6 +40,8 @@ REF = f"v{course_utils.__version__}"
 NOTEBOOKS = [
     ("00_start_here.ipynb", "Start here",
      "What the course is, your environment, MNIST fetched and cached, fast mode."),
+    ("00b_primer.ipynb", "Primer",
+     "KL divergence, Jensen's inequality, transposed convolutions, BatchNorm, GradientTape and a custom train_step."),
     ("01_gan_objective.ipynb", "The GAN objective",
      "V(D,G), the optimal discriminator, JSD, saturating vs non-saturating loss and what each descends, "
      "mode coverage, and a live GAN lab."),
@@ -83,7 +85,8 @@ def map_markdown(link_prefix: str = "notebooks/") -> str:
     """
     rows = ["| # | Notebook | What you learn | Colab |", "|---|---|---|---|"]
     for filename, title, summary in NOTEBOOKS:
-        rows.append(f"| {filename[:2]} | [{title}]({link_prefix}{filename}) | {summary} | {colab_badge(filename)} |")
+        number = filename.split("_")[0]  # "00", "00b", "01", ...
+        rows.append(f"| {number} | [{title}]({link_prefix}{filename}) | {summary} | {colab_badge(filename)} |")
     return "\n".join(rows)
 
 

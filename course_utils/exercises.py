@@ -588,3 +588,48 @@ def check_diagnose(diagnose, seed: int = 2026) -> bool:
     runs = "runs" if seed == 2026 else f"runs of seed {seed}"
     print(f"diagnose: {sum(verdicts)} of {len(verdicts)} {runs} diagnosed correctly, with their evidence")
     return all(verdicts)
+
+
+# --- 00b_primer ------------------------------------------------------------------
+
+@graded
+def check_kl_to_standard_normal(kl_to_standard_normal) -> bool:
+    """``kl_to_standard_normal(mu, s)``: KL(N(mu, s^2) || N(0, 1)) in nats, elementwise, for standard deviations s,
+    in closed form: 1/2 (mu^2 + s^2 - 1 - log s^2), the VAE's KL term per latent dimension.  No case has a KL of 0,
+    so the relative tolerance is meaningful everywhere."""
+    mu = np.array([1.0, 0.0, -0.5, 2.0, 0.3])
+    s = np.array([2.0, 0.5, 1.0, 0.1, 3.0])
+    expected = 0.5 * (mu**2 + s**2 - 1 - np.log(s**2))
+    return check_function("kl_to_standard_normal", kl_to_standard_normal, (mu, s), expected, rtol=1e-9)
+
+
+@graded
+def check_jensen_gap_lognormal(jensen_gap_lognormal) -> bool:
+    """``jensen_gap_lognormal(m, s)``: log E[X] - E[log X] for the log-normal X = exp(Y), Y ~ N(m, s^2), elementwise,
+    in closed form: E[X] = exp(m + s^2 / 2) and E[log X] = m, so the gap is s^2 / 2, whatever m."""
+    m = np.array([0.0, 1.0, -2.0, 0.5, 3.0])
+    s = np.array([1.0, 0.5, 2.0, 0.1, 1.5])
+    return check_function("jensen_gap_lognormal", jensen_gap_lognormal, (m, s), s**2 / 2, rtol=1e-9)
+
+
+@graded
+def check_overlap_counts(overlap_counts) -> bool:
+    """``overlap_counts(n_in, kernel, stride)``: for a 1-D transposed convolution with "valid" padding and
+    kernel >= stride, how many input positions' kernel stamps cover each of its (n_in - 1) * stride + kernel outputs:
+    the transposed convolution of ones with a kernel of ones (``primer.transposed_convolution``)."""
+    from course_utils import primer
+
+    cases = [(4, 3, 2), (3, 4, 2), (5, 3, 1), (3, 5, 3)]
+    return all([check_function(f"overlap_counts(n_in={n}, kernel={k}, stride={s})", overlap_counts, (n, k, s),
+                               primer.transposed_convolution(np.ones((1, n)), np.ones((1, k)), s)[0], rtol=0)
+                for n, k, s in cases])
+
+
+@graded
+def check_mse_gradient(mse_gradient) -> bool:
+    """``mse_gradient(w, b, x, y)``: [dL/dw, dL/db] of L = mean((w x + b - y)^2), which the exercise computes with
+    ``tf.GradientTape``; the reference is the derivative by hand, [2 mean(r x), 2 mean(r)] with r = w x + b - y."""
+    rng = np.random.default_rng(26)
+    cases = [(w, b, rng.normal(size=n), rng.normal(size=n)) for w, b, n in ((0.5, -1.0, 16), (2.0, 0.3, 40))]
+    expected = np.array([[2 * np.mean((w * x + b - y) * x), 2 * np.mean(w * x + b - y)] for w, b, x, y in cases])
+    return check_function("mse_gradient", _over_cases(mse_gradient, cases), (), expected, rtol=1e-6)

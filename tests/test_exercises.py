@@ -319,8 +319,51 @@ CASES_07 = [
       lambda r: _diagnose(r)[0]], ()),                                            # the failure without its evidence
 ]
 
+# --- 00b_primer -------------------------------------------------------------------------------------
+def _mse_gradient_by_tape(w, b, x, y):
+    import tensorflow as tf
+
+    w, b = tf.Variable(w, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(w * x + b - y))
+    return np.array([g.numpy() for g in tape.gradient(loss, [w, b])])
+
+
+def _overlap_counts(n_in, kernel, stride):
+    counts = np.zeros((n_in - 1) * stride + kernel)
+    for i in range(n_in):
+        counts[stride * i: stride * i + kernel] += 1
+    return counts
+
+
+CASES_00B = [
+    (exercises.check_kl_to_standard_normal, lambda mu, s: 0.5 * (mu**2 + s**2 - 1 - np.log(s**2)),
+     [lambda mu, s: mu**2 + s**2 - 1 - np.log(s**2),  # the 1/2 forgotten
+      lambda mu, s: 0.5 * (mu**2 + s - 1 - np.log(s)),  # s used where the formula has the variance s^2
+      lambda mu, s: 0.5 * (mu**2 + s**2 - 1 - np.log(s)),  # log s instead of log s^2
+      lambda mu, s: np.log(s) + (1 + mu**2) / (2 * s**2) - 0.5],  # the other direction, KL(N(0, 1) || N(mu, s^2))
+     ()),
+    (exercises.check_jensen_gap_lognormal, lambda m, s: s**2 / 2 + 0 * m,
+     [lambda m, s: m + s**2 / 2,  # log E[X] alone
+      lambda m, s: s**2 + 0 * m,  # the 1/2 forgotten
+      lambda m, s: s / 2 + 0 * m,  # s, not the variance s^2
+      lambda m, s: np.exp(m + s**2 / 2) - np.exp(m)],  # the gap between E[X] and exp E[log X], not between logs
+     ()),
+    (exercises.check_overlap_counts, _overlap_counts,
+     [lambda n_in, kernel, stride: np.ones((n_in - 1) * stride + kernel),  # no overlaps
+      lambda n_in, kernel, stride: np.full((n_in - 1) * stride + kernel, -(-kernel // stride)),  # the most, everywhere
+      lambda n_in, kernel, stride: _overlap_counts(n_in, kernel, 1)[:(n_in - 1) * stride + kernel]],  # stride ignored
+     ()),
+    (exercises.check_mse_gradient, _mse_gradient_by_tape,
+     [lambda w, b, x, y: 2 * np.array([np.sum((w * x + b - y) * x), np.sum(w * x + b - y)]),  # sum, not mean
+      lambda w, b, x, y: -_mse_gradient_by_tape(w, b, x, y),  # the descent direction, not the gradient
+      lambda w, b, x, y: _mse_gradient_by_tape(w, b, x, y) / 2,  # the 2 of the square forgotten
+      lambda w, b, x, y: _mse_gradient_by_tape(w, b, x, y)[::-1]],  # [dL/db, dL/dw]
+     ()),
+]
+
 # ------------------------------------------------------------------------------------------------------
-CASES = CASES_00 + CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + CASES_07
+CASES = CASES_00 + CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + CASES_07 + CASES_00B
 NEEDS_MNIST = "mnist"  # put this string among a case's extra arguments to pass the real MNIST there
 
 

@@ -95,3 +95,25 @@ def test_stored_outputs_show_no_machine_paths(path):
             text = output.get("text", "") + "".join(str(v) for k, v in output.get("data", {}).items()
                                                     if k.startswith("text/"))
             assert not machine.search(text), f"{path.name}: a stored output shows a machine path:\n{text[:300]}"
+
+
+LINK = re.compile(r"\]\((\d\w*\.ipynb)(?:#([\w.-]+))?\)")
+
+
+def _anchors(notebook) -> set[str]:
+    """The link targets a notebook offers: its explicit ``<a id="...">`` anchors and its headings, spelt as
+    JupyterLab and Colab spell them (spaces as hyphens)."""
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    headings = {line.lstrip("#").strip().replace(" ", "-") for line in text.splitlines() if line.startswith("#")}
+    return set(re.findall(r'<a id="([^"]+)"', text)) | headings
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_links_to_other_notebooks_reach_their_target(path):
+    """A link such as [the primer](00b_primer.ipynb#kl) names a notebook of the course and, after '#', a place in it."""
+    cells = nbformat.read(path, as_version=4).cells
+    for target, anchor in LINK.findall("\n".join(c.source for c in cells if c.cell_type == "markdown")):
+        assert (path.parent / target).exists(), f"{path.name} links to {target}, which is not in notebooks/"
+        if anchor:
+            assert anchor in _anchors(nbformat.read(path.parent / target, as_version=4)), \
+                f"{path.name} links to {target}#{anchor}, which has no such anchor or heading"

@@ -43,7 +43,7 @@ from traitlets.config import Config
 warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader 0.9's own session handling, harmless
 
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
 COURSE = REPO / "build" / "classroom"  # nbgrader's course folder: source/, release/, submitted/, gradebook.db, ...
 SOLUTIONS_LEFT_OUT = ("# No solutions in the student edition. Write your answers in the cell of stubs under "
                       "'Exercises', above the checks.")
