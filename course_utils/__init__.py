@@ -39,6 +39,8 @@ module              what it holds                                               
                     scored every epoch
 ``compare``         scoring several models into one table; the shipped runs       05 06 07
 ``exercises``       the exercise checks (CS231n-style relative errors)            all
+``build_your_own``  checks of the learner's own GAN update, sampling layer,       04 05
+                    ELBO, importance-weighted bound and FID
 ==================  ============================================================  =========
 
 Importing a module starts TensorFlow only if that module needs it (``config``,

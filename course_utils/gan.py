@@ -61,7 +61,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  generator_loss: str = "nonsaturating", data_range: tuple[float, float] | None = None,
-                 ema_decay: float | None = None, r1_weight: float = 0.0, seed: int = 0, **kwargs):
+                 ema_decay: float | None = None, r1_weight: float = 0.0, seed: int = 0, update=None, **kwargs):
         super().__init__(**kwargs)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {sorted(GENERATOR_LOSSES)}, got {generator_loss!r}")
@@ -76,6 +76,9 @@ class GAN(keras.Model):
         # The R1 penalty (``losses.r1_penalty``) with this weight is added to the discriminator's loss.
         self.r1_weight = r1_weight
         self.seed = seed
+        # A learner's own ``update(gan, real)`` in place of ``adversarial_update`` (notebook 04's build-it-yourself
+        # exercise, checked by ``build_your_own.check_gan_update``); None: the course's.
+        self.update = update
         self.noise = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         # The norm of the gradient of the last generator update (read per step by ``GeneratorGradientNorms``).
@@ -114,10 +117,12 @@ class GAN(keras.Model):
     def settings(self) -> dict:
         """The choices, besides the networks, that decide what training makes of this GAN
         (``training.fit_or_load`` records them with a run).  Needs ``compile`` first."""
-        return {"latent_dim": self.latent_dim, "generator_loss": self.generator_loss.__name__,
-                "data_range": self.data_range, "ema_decay": self.ema_decay, "r1_weight": self.r1_weight,
-                "seed": self.seed, "d_optimizer": training.optimizer_settings(self.d_optimizer),
-                "g_optimizer": training.optimizer_settings(self.g_optimizer)}
+        settings = {"latent_dim": self.latent_dim, "generator_loss": self.generator_loss.__name__,
+                    "data_range": self.data_range, "ema_decay": self.ema_decay, "r1_weight": self.r1_weight,
+                    "seed": self.seed, "d_optimizer": training.optimizer_settings(self.d_optimizer),
+                    "g_optimizer": training.optimizer_settings(self.g_optimizer)}
+        # recorded only when used, so that the course's runs keep their folders; a learner's code trains its own run
+        return settings | ({"update": training.code_fingerprint(self.update)} if self.update else {})
 
     @property
     def sampler(self) -> keras.Model:
@@ -131,7 +136,7 @@ class GAN(keras.Model):
     def sample_latent(self, n):
         return keras.random.normal((n, self.latent_dim), seed=self.noise)
 
-    def _real_logits_and_r1(self, real):
+    def real_logits_and_r1(self, real):
         """The discriminator's logits on a real batch and, if ``r1_weight`` is set, the R1 penalty there."""
         if not self.r1_weight:
             return self.discriminator(real, training=True), 0.0
@@ -149,7 +154,7 @@ class GAN(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=True)
-            real_logits, r1 = self._real_logits_and_r1(real)
+            real_logits, r1 = self.real_logits_and_r1(real)
             fake_logits = self.discriminator(fake, training=True)
             d_loss = losses.discriminator_loss(real_logits, fake_logits)
             scaled = (d_loss + self.r1_weight * r1) / replicas
@@ -157,12 +162,10 @@ class GAN(keras.Model):
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         return d_loss, real_logits, fake_logits
 
-    def train_step(self, data):
-        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
-        batch = ops.shape(real)[0]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # as in _discriminator_update
-        d_loss, real_logits, fake_logits = self._discriminator_update(real)
-
+    def _generator_update(self, batch):
+        """One update of the generator on ``batch`` fresh latents (scaled as in ``_discriminator_update``);
+        returns g_loss and records the gradient's norm in ``g_grad_norm``."""
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             g_logits = self.discriminator(self.generator(self.sample_latent(batch), training=True), training=True)
             g_loss = self.generator_loss(g_logits)
@@ -171,6 +174,18 @@ class GAN(keras.Model):
         gradients = tape.gradient(scaled, weights)
         self.g_grad_norm.assign(tf.linalg.global_norm(gradients))
         self.g_optimizer.apply_gradients(zip(gradients, weights))
+        return g_loss
+
+    def adversarial_update(self, real):
+        """The core of a training step: a discriminator update on the batch ``real`` and as many fresh fakes,
+        then a generator update on fresh latents; returns (d_loss, g_loss, real_logits, fake_logits)."""
+        d_loss, real_logits, fake_logits = self._discriminator_update(real)
+        return d_loss, self._generator_update(ops.shape(real)[0]), real_logits, fake_logits
+
+    def train_step(self, data):
+        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
+        update = self.update or GAN.adversarial_update
+        d_loss, g_loss, real_logits, fake_logits = update(self, real)
         if self.generator_ema is not None:
             training.update(self.generator_ema, self.generator, self.g_optimizer.iterations, self.ema_decay)
 
@@ -323,13 +338,14 @@ def build_discriminator(width: int = 32) -> keras.Model:
 
 def make_gan(latent_dim: int = 64, g_width: int = 64, d_width: int = 32, lr: float = 1e-3, d_lr: float | None = None,
              generator_loss: str = "nonsaturating", ema_decay: float | None = 0.999, r1_weight: float = 1.0,
-             seed: int = 0, upsampling: str = "transposed", kernel_size: int = 4):
+             seed: int = 0, upsampling: str = "transposed", kernel_size: int = 4, update=None):
     """The course DCGAN, compiled with XLA: Adam(beta_1=0.5) for both networks (``d_lr`` defaults to ``lr``)
     and the R1 penalty with weight ``r1_weight`` on the discriminator; ``upsampling`` and ``kernel_size``:
-    see ``build_generator``."""
+    see ``build_generator``; ``update``: a learner's own update step (see ``GAN``)."""
     keras.utils.set_random_seed(seed)
     model = GAN(build_generator(latent_dim, g_width, upsampling, kernel_size), build_discriminator(d_width), latent_dim,
-                generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay, r1_weight=r1_weight, seed=seed)
+                generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay, r1_weight=r1_weight, seed=seed,
+                update=update)
     model.compile(d_optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), jit_compile=training.jit_compile())
     return model

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import json
 import re
 import shutil
@@ -130,6 +131,17 @@ def run_settings(model: keras.Model, data_shape, epochs: int, batch_size: int) -
     settings = {"model": model.settings, "networks": {name: weight_shapes(net) for name, net in model.parts.items()},
                 "data_shape": list(data_shape), "epochs": epochs, "batch_size": batch_size}
     return json.loads(json.dumps(settings))  # tuples become lists, as they are when read back
+
+
+def code_fingerprint(code) -> str:
+    """``name@<ten hex digits>`` for a function or class a learner wrote (``make_gan(update=...)``,
+    ``make_vae(sampling=..., negative_elbo=...)``): the digits hash its source, so a run trained with a learner's
+    code gets a folder of its own, and editing the code trains a new run instead of loading the old one."""
+    try:
+        source = inspect.getsource(code)
+    except (OSError, TypeError):  # defined where no source is kept (a plain Python prompt): a run of its own
+        source = f"{id(code)} {time.time()}"
+    return f"{code.__qualname__}@{hashlib.sha256(source.encode()).hexdigest()[:10]}"
 
 
 def settings_hash(settings: dict) -> str:

@@ -93,6 +93,11 @@ class VAE(keras.Model):
     density on continuous pixels, not comparable with the Bernoulli one in nats; use no dynamic
     binarization with it (``make_vae`` does so).
 
+    A learner's own code can stand in for two of its pieces (notebook 05's build-it-yourself exercises, checked by
+    ``build_your_own``): ``sampling``, a layer class used instead of ``Sampling``, and ``negative_elbo(x, logits,
+    mean, log_var)``, the per-image loss that training minimises instead of the course's (β = 1 and no remedy
+    only: it is the plain negative ELBO).  The logged terms stay the course's own.
+
     With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
     networks (``training.averaged_copy``), and evaluation (``test_step``, ``encode``,
     ``decode``, calling the model) uses them: the trained model *is* the averaged one.
@@ -100,8 +105,12 @@ class VAE(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
                  dynamic_binarization: bool = True, ema_decay: float | None = None, seed: int = 0,
-                 kl_warmup_steps: int = 0, free_bits: float = 0.0, gaussian_sigma: float | None = None, **kwargs):
+                 kl_warmup_steps: int = 0, free_bits: float = 0.0, gaussian_sigma: float | None = None,
+                 sampling: type[layers.Layer] | None = None, negative_elbo=None, **kwargs):
         super().__init__(**kwargs)
+        if negative_elbo is not None and (beta != 1 or kl_warmup_steps or free_bits or gaussian_sigma is not None):
+            raise ValueError("negative_elbo replaces the plain negative ELBO with a Bernoulli likelihood: use it with "
+                             "beta=1 and without kl_warmup_steps, free_bits or gaussian_sigma")
         if gaussian_sigma is not None and not gaussian_sigma > 0:
             raise ValueError(f"gaussian_sigma is the decoder's fixed standard deviation on pixels in [0, 1]: a number "
                              f"> 0 (e.g. 0.1), or None for the Bernoulli likelihood; got {gaussian_sigma!r}")
@@ -117,7 +126,10 @@ class VAE(keras.Model):
         self.beta = beta
         self.dynamic_binarization = dynamic_binarization
         self.seed = seed
-        self.sampling = Sampling(seed=seed)
+        self.own_code = {name: code for name, code in (("sampling", sampling), ("negative_elbo", negative_elbo))
+                         if code}
+        self.negative_elbo = negative_elbo
+        self.sampling = (sampling or Sampling)(seed=seed)
         self.binarize_noise = keras.random.SeedGenerator(seed + 1)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "elbo")}
         self.built = True  # both networks arrive built; this lets checkpoints restore before fit
@@ -140,8 +152,10 @@ class VAE(keras.Model):
         settings = {"beta": self.beta, "dynamic_binarization": self.dynamic_binarization, "ema_decay": self.ema_decay,
                     "seed": self.seed, "optimizer": training.optimizer_settings(self.optimizer)}
         remedies = {"kl_warmup_steps": self.kl_warmup_steps, "free_bits": self.free_bits,
-                    "gaussian_sigma": self.gaussian_sigma}
-        # recorded only when used, so that the runs made before these options existed keep their folders
+                    "gaussian_sigma": self.gaussian_sigma,
+                    **{name: training.code_fingerprint(code) for name, code in self.own_code.items()}}
+        # recorded only when used, so that the runs made before these options existed keep their folders (and a
+        # learner's own code trains a run of its own)
         return settings | {name: value for name, value in remedies.items() if value}
 
     @property
@@ -165,10 +179,13 @@ class VAE(keras.Model):
         mean, log_var = encoder(x, training=training)
         return decoder(self.sampling([mean, log_var]), training=training)
 
-    def _terms(self, x, encoder, decoder, training):
-        """The batch means of the reconstruction term and of each latent dimension's KL, in nats."""
+    def _forward(self, x, encoder, decoder, training):
+        """(mean, log_var, logits): q(z|x)'s parameters and the decoder's logits for one z ~ q(z|x)."""
         mean, log_var = encoder(x, training=training)
-        logits = decoder(self.sampling([mean, log_var]), training=training)
+        return mean, log_var, decoder(self.sampling([mean, log_var]), training=training)
+
+    def _terms(self, x, mean, log_var, logits):
+        """The batch means of the reconstruction term and of each latent dimension's KL, in nats."""
         reconstruction = -self.log_likelihood(x, logits)   # nats per image
         kl_per_dimension = losses.gaussian_kl_per_dimension(mean, log_var)
         return ops.mean(reconstruction), ops.mean(kl_per_dimension, axis=0)
@@ -214,10 +231,14 @@ class VAE(keras.Model):
             x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.binarize_noise) < x, x.dtype)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            reconstruction, kl_per_dimension = self._terms(x, self.encoder, self.decoder, training=True)
+            mean, log_var, logits = self._forward(x, self.encoder, self.decoder, training=True)
+            reconstruction, kl_per_dimension = self._terms(x, mean, log_var, logits)
             kl = ops.sum(kl_per_dimension)
-            trained_kl = self.free_bits_kl(kl_per_dimension) if self.free_bits else kl
-            loss = reconstruction + self.training_kl_weight() * trained_kl
+            if self.negative_elbo is not None:
+                loss = ops.mean(self.negative_elbo(x, logits, mean, log_var))
+            else:
+                trained_kl = self.free_bits_kl(kl_per_dimension) if self.free_bits else kl
+                loss = reconstruction + self.training_kl_weight() * trained_kl
             scaled = loss / replicas  # inside the tape, or it has no gradient
         weights = self.encoder.trainable_weights + self.decoder.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
@@ -228,7 +249,7 @@ class VAE(keras.Model):
 
     def test_step(self, batch):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
-        reconstruction, kl_per_dimension = self._terms(x, *self.eval_networks, training=False)
+        reconstruction, kl_per_dimension = self._terms(x, *self._forward(x, *self.eval_networks, training=False))
         kl = ops.sum(kl_per_dimension)
         return self._record(reconstruction, kl, reconstruction + self.beta * kl)
 
@@ -248,13 +269,16 @@ class VAE(keras.Model):
 
 def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 2e-3, beta: float = 1.0,
              ema_decay: float | None = 0.999, seed: int = 0, kl_warmup_steps: int = 0, free_bits: float = 0.0,
-             gaussian_sigma: float | None = None) -> VAE:
+             gaussian_sigma: float | None = None, sampling: type[layers.Layer] | None = None,
+             negative_elbo=None) -> VAE:
     """The course VAE, compiled with Adam and XLA, evaluated with averaged weights (the settings of notebook 05).
-    ``kl_warmup_steps``, ``free_bits`` and ``gaussian_sigma`` (trained on grey pixels, not binarized): see ``VAE``."""
+    ``kl_warmup_steps``, ``free_bits`` and ``gaussian_sigma`` (trained on grey pixels, not binarized), and a
+    learner's own ``sampling`` layer and ``negative_elbo``: see ``VAE``."""
     keras.utils.set_random_seed(seed)
     model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta,
                 dynamic_binarization=gaussian_sigma is None, ema_decay=ema_decay, seed=seed,
-                kl_warmup_steps=kl_warmup_steps, free_bits=free_bits, gaussian_sigma=gaussian_sigma)
+                kl_warmup_steps=kl_warmup_steps, free_bits=free_bits, gaussian_sigma=gaussian_sigma,
+                sampling=sampling, negative_elbo=negative_elbo)
     model.compile(keras.optimizers.Adam(lr), jit_compile=training.jit_compile())
     return model
 

@@ -50,7 +50,7 @@ def test_r1_penalty_of_a_linear_discriminator_is_half_its_squared_weight_norm(ta
     keras.utils.set_random_seed(0)
     linear = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
     model = gan.GAN(gan.build_generator(16, width=8), linear, 16, r1_weight=1.0)
-    _, penalty = model._real_logits_and_r1(keras.ops.convert_to_tensor(tanh_images(4)))
+    _, penalty = model.real_logits_and_r1(keras.ops.convert_to_tensor(tanh_images(4)))
     kernel = linear.layers[-1].kernel.numpy()  # logit = w.x + b, so grad_x logit = w for every image
     assert float(penalty) == pytest.approx(0.5 * np.sum(kernel ** 2), rel=1e-5)
 
