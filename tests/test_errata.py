@@ -1,9 +1,10 @@
 """The errata catalogue is data: check it is complete, well-formed, quotes the article exactly, and that
 every fix sits on a tagged line of the corrected listings and every departure from the article is tagged.
 
-The article is not shipped: ``tests/data/article_excerpts.json`` keeps its hash, the lines the quotes come
-from and fingerprints of its code statements (written by ``tools/article_excerpts.py``), so every test here runs on
-any clone; where the article is present beside the repository, one more test checks the stored file."""
+The article is not shipped: ``tests/data/article_excerpts.json`` keeps its hash, the quoted fragments of the lines
+the quotes come from and fingerprints of its code statements (written by ``tools/article_excerpts.py``), so every
+test here runs on any clone; where the article is present beside the repository, one more test checks the stored
+file. Notebook 03 needs no file outside the repository (a test checks its cells name none)."""
 
 import re
 from pathlib import Path
@@ -18,7 +19,9 @@ from course_utils.errata import (
     ERRATA,
     FATAL,
     FATAL_RULE,
+    FORMULAS,
     KINDS,
+    SOURCE,
     STOP_ORDER,
     by_id,
     grouped,
@@ -36,6 +39,23 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_article_er
 
 def notebook_markdown() -> str:
     return "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "markdown")
+
+
+# A path a learner would need outside the repository: the article's file, shared/, an absolute path, or a
+# relative one that climbs out of the repository (resolved from notebooks/).
+_ARTICLE_FILE = re.compile(r"article-gans-vs-vaes|\bshared/")
+_PATH = re.compile(r"(?<![\w:/.}])((?:\.\./)+[\w./-]*|/[A-Za-z][\w.-]*/[\w./-]*|~/[\w./-]*|[A-Za-z]:\\\S*)")
+
+
+def paths_outside_the_repository(text: str) -> list[str]:
+    """The references in ``text`` to files outside the repository."""
+    found = [m.group(0) for m in _ARTICLE_FILE.finditer(text)]
+    repo = NOTEBOOK.parent.parent.resolve()
+    for m in _PATH.finditer(text):
+        path = m.group(1)
+        if not path.startswith("../") or not (NOTEBOOK.parent / path).resolve().is_relative_to(repo):
+            found.append(path)
+    return found
 
 
 def test_entries_are_well_formed():
@@ -96,6 +116,48 @@ def test_categories_are_defined_and_applied_consistently():
     assert by_id("V6").category == "style"
 
 
+def notebook_cells():
+    return nbformat.read(NOTEBOOK, as_version=4).cells
+
+
+def test_notebook_03_needs_no_file_outside_the_repository():
+    """Learners and CI have no article beside the repository: no cell, exercises included, may point at it."""
+    for i, cell in enumerate(notebook_cells()):
+        assert not paths_outside_the_repository(cell.source), f"cell {i} names a file outside the repository"
+
+
+def test_the_outside_path_check_catches_what_it_should():
+    for text in ("needs the article itself, `shared/seed/article-gans-vs-vaes.zh.md` beside the repository",
+                 "open ../../notes/article.md", "read /work/seed/article.md", "see ~/article.md",
+                 r"C:\\Users\\me\\article.md", "the article (article-gans-vs-vaes.zh.md)"):
+        assert paths_outside_the_repository(text), text
+    for text in ("see [the catalogue](../course_utils/errata/catalogue.py)", "x / 127.5 - 1, x / 255.",
+                 "https://colab.research.google.com/github/gans-vs-vaes/course/blob/v0.2.0/notebooks/x.ipynb",
+                 "p_{data}(x)/(p_{data}(x)+p_g(x))", "f'{save_dir}/vae_samples/x.png'",
+                 "`tests/data/article_excerpts.json`"):
+        assert not paths_outside_the_repository(text), text
+
+
+def test_the_notebook_names_its_source_and_what_it_quotes():
+    markdown = " ".join(notebook_markdown().split())  # the prose is wrapped
+    assert SOURCE in markdown, "notebook 03's introduction must name the source (catalogue.SOURCE) verbatim"
+    assert EXCERPTS["sha256"][:12] in markdown, "and the SHA-256 of the copy it corrects"
+    assert "copyright" in markdown and "only the short lines" in markdown, "and say why it quotes no more"
+
+
+def test_formulas_are_quoted_whole_beside_the_corrected_ones():
+    known = {e.id for e in ERRATA}
+    for f in FORMULAS:
+        assert f.quote in EXCERPTS["lines"].values(), f"{f.what}: quote the article's formula line whole"
+        assert set(f.entries) <= known and all(i[0] == "M" and f.where in by_id(i).where for i in f.entries)
+        assert {e.id for e in ERRATA if e.quote in f.quote} <= set(f.entries), "name every entry quoting the formula"
+        assert all(i in f.note for i in f.entries), f"{f.what}: say what each entry changes"
+    shown = render.formulas_markdown()
+    assert all(f"$$\n{f.quote}\n$$" in shown and f"$$\n{f.corrected}\n$$" in shown for f in FORMULAS)
+    code = "\n".join(c.source for c in notebook_cells() if c.cell_type == "code")
+    assert "render.formulas_markdown()" in code, "notebook 03 must show the formulas"
+
+
 def test_the_notebook_states_the_rule_and_the_kinds():
     markdown = notebook_markdown()
     assert FATAL_RULE in markdown, "notebook 03 §2 must state catalogue.FATAL_RULE verbatim"
@@ -106,18 +168,32 @@ def test_the_notebook_states_the_rule_and_the_kinds():
 
 @pytest.mark.parametrize("entry", ERRATA, ids=lambda e: e.id)
 def test_quote_is_in_a_stored_line_of_the_article(entry):
-    assert article.quote_in_lines(entry.quote, EXCERPTS["lines"]), (
-        f"{entry.id}: quote not in tests/data/article_excerpts.json; after adding an entry, run "
-        "`python tools/article_excerpts.py` (it needs the article beside the repository)")
+    """In a stored fragment; or, for a code entry, whole statements of the article's listings (exercise 5)."""
+    assert article.quote_in_lines(entry.quote, EXCERPTS["lines"]) or (
+        entry.id[0] in "GV" and article.quote_is_article_code(entry.quote, EXCERPTS["statements"])), (
+        f"{entry.id}: quote not in tests/data/article_excerpts.json (a code entry may quote a whole line that a "
+        "corrected listing keeps untagged); a maintainer with the article runs `python tools/article_excerpts.py`")
 
 
 def test_stored_lines_are_only_what_the_quotes_need():
+    """Only what the course quotes is stored: every character of every stored fragment lies in a quote."""
     assert EXCERPTS["lines"] == {n: EXCERPTS["lines"][n] for n in sorted(EXCERPTS["lines"])}
-    needed = set()
-    for e in ERRATA:  # every stored line holds (part of) some quote
-        parts = [part for part in e.quote.split("\n") if part]
-        needed |= {n for n, line in EXCERPTS["lines"].items() if any(part in line for part in parts)}
-    assert needed == set(EXCERPTS["lines"])
+    parts = {part for quote in article.all_quotes() for part in quote.split("\n") if part}
+    for n, stored in EXCERPTS["lines"].items():
+        for fragment in stored.split(article.GAP):
+            assert len(fragment) <= 120, f"line {n}: store only the short fragment the course quotes"
+            covered = [False] * len(fragment)
+            for part in parts:
+                for m in re.finditer(re.escape(part), fragment):
+                    covered[m.start():m.end()] = [True] * len(part)
+            assert all(covered), f"line {n}: stored text that no quote needs: {fragment!r}"
+
+
+def test_only_fragments_are_stored():
+    """A line whose quotes leave gaps keeps only the quoted fragments, the gaps marked."""
+    text = "line one\nA long line: the quote, then more text, and a second quote.\nthe quote"
+    assert article.quoted_lines(text, ["the quote", "a second quote"]) == {2: "the quote [...] a second quote"}
+    assert article.quoted_lines(text, ["one\nA long", "long line"]) == {1: "one", 2: "A long line"}
 
 
 @pytest.mark.skipif(not article.ARTICLE_PATH.exists(), reason="the article is in shared/ beside the repository")
@@ -125,18 +201,32 @@ def test_stored_excerpts_match_the_article():
     text = article.ARTICLE_PATH.read_text(encoding="utf-8")
     assert article.sha256(text) == EXCERPTS["sha256"], "the article changed: re-check the catalogue"
     lines = text.splitlines()
-    assert all(lines[n - 1] == line for n, line in EXCERPTS["lines"].items()), "stored lines are not verbatim"
-    missing = [e.id for e in ERRATA if e.quote not in text]
+    assert all(part in lines[n - 1] for n, line in EXCERPTS["lines"].items() for part in line.split(article.GAP)), \
+        "stored fragments are not verbatim"
+    missing = [quote for quote in article.all_quotes() if quote not in text]
     assert not missing, f"quotes not found in the article: {missing}"
+    assert all(text.count(f"\n{f.quote}\n") == 1 for f in FORMULAS), "each formula is one whole line of the article"
     fresh = article.excerpts(text)
     assert fresh["lines"] == {str(n): line for n, line in EXCERPTS["lines"].items()}, \
-        "run `python tools/article_excerpts.py` to store the lines the quotes need"
+        "run `python tools/article_excerpts.py` to store the fragments the quotes need"
     assert fresh["statements"] == EXCERPTS["statements"]
     assert fresh["functions"] == EXCERPTS["functions"]
     blocks = article.code_blocks(text)
     for e in ERRATA:  # `where` says which listing a code entry's quote is in
         if e.id[0] == "G" and e.quote in blocks["vae"]:
             assert "4.2.1" in e.where and e.fixed_vae, f"{e.id}: its line is in the VAE listing too"
+
+
+def test_a_new_code_entry_may_quote_a_kept_line_of_a_corrected_listing():
+    """Exercise 5 of notebook 03, without the article: an untagged line of a corrected listing is the article's
+    own statement, which its stored fingerprint confirms; a changed or course-written line is not."""
+    assert article.quote_is_article_code("    x = Dropout(0.3)(x)", EXCERPTS["statements"])
+    assert article.quote_is_article_code("x = LeakyReLU(0.2)(x)\nx = Dropout(0.3)(x)", EXCERPTS["statements"])
+    for wrong in ("x = Dropout(0.5)(x)",  # the article's line, changed
+                  "x = Dense(7*7*256, use_bias=False)(input_layer)",  # a fixed line, the course's
+                  "g_loss = bce(tf.ones_like(fake_output), fake_output)",
+                  "判别器输出一个概率值", "x = (", ""):
+        assert not article.quote_is_article_code(wrong, EXCERPTS["statements"]), wrong
 
 
 def test_quote_lookup_is_not_vacuous():

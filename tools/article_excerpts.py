@@ -5,8 +5,9 @@ and is not shipped. ``tests/data/article_excerpts.json`` keeps just enough to ch
 catalogue and the corrected listings without it:
 
 - the article's SHA-256, so a changed article is noticed;
-- the lines the catalogue's quotes come from (the first occurrence of each quote), so a test
-  can check each quote is verbatim;
+- the quoted fragments of the lines the catalogue's quotes and formulas come from (the first
+  occurrence of each quote; ``GAP`` marks where a line's fragments do not touch, and the rest of
+  the line is not stored), so a test can check each quote is verbatim;
 - a fingerprint (a short hash) of every statement of its two code listings, in order and with the
   article line it starts on, and the names of their functions, so a test can tell which lines of a
   corrected listing depart from the article and which of the article's statements it no longer
@@ -22,6 +23,8 @@ import difflib
 import hashlib
 import json
 import re
+import textwrap
+import tokenize
 from pathlib import Path
 
 from course_utils.errata.listings import fingerprint, function_names, statements
@@ -65,19 +68,45 @@ def section(article_text: str, heading: str) -> str:
     return "\n".join(lines[start:end]).strip()
 
 
+GAP = " [...] "  # between two quoted fragments of one line (the article has no such text)
+
+
 def quoted_lines(article_text: str, quotes) -> dict[int, str]:
-    """The lines (numbered from 1) that hold the first occurrence of each quote."""
-    lines = {}
+    """The quoted part of each line (numbered from 1) that holds part of a quote's first occurrence: the
+    line's quoted fragments, overlapping ones merged, in order and joined by ``GAP``. Nothing else of the
+    line is kept, so what is stored is what the course quotes."""
+    lines = article_text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    spans: dict[int, list[tuple[int, int]]] = {}
     for quote in quotes:
         start = article_text.index(quote)
-        first = article_text.count("\n", 0, start) + 1
-        for number in range(first, first + quote.count("\n") + 1):
-            lines[number] = article_text.splitlines()[number - 1]
-    return dict(sorted(lines.items()))
+        first = article_text.count("\n", 0, start)
+        for n in range(first, first + quote.count("\n") + 1):
+            spans.setdefault(n, []).append((max(start, starts[n]) - starts[n],
+                                            min(start + len(quote), starts[n] + len(lines[n])) - starts[n]))
+    fragments = {}
+    for n, found in sorted(spans.items()):
+        merged: list[list[int]] = []
+        for a, b in sorted(found):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        fragments[n + 1] = GAP.join(lines[n][a:b] for a, b in merged)
+    return fragments
+
+
+def all_quotes() -> list[str]:
+    """What the course quotes from the article: the catalogue's quotes and its two formulas."""
+    from course_utils.errata.catalogue import ERRATA, FORMULAS
+
+    return [e.quote for e in ERRATA] + [f.quote for f in FORMULAS]
 
 
 def quote_in_lines(quote: str, lines: dict[int, str]) -> bool:
-    """Is ``quote`` in one of the stored lines, or across consecutive ones?"""
+    """Is ``quote`` in one of the stored fragments, or across consecutive lines' fragments?"""
     for first in lines:
         text, number = lines[first], first
         while number + 1 in lines and quote.count("\n") > text.count("\n"):
@@ -88,15 +117,24 @@ def quote_in_lines(quote: str, lines: dict[int, str]) -> bool:
     return False
 
 
+def quote_is_article_code(quote: str, stored_statements: dict[str, list[list]]) -> bool:
+    """Is ``quote`` one or more whole statements of the article's listings (checked by their fingerprints,
+    so it works without the article)? Every untagged line of a corrected listing is such a statement."""
+    try:
+        found = statements(textwrap.dedent(quote))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return False
+    article = {fp for listing in stored_statements.values() for _, fp in listing}
+    return bool(found) and all(fingerprint(text) in article for *_, text in found)
+
+
 def excerpts(article_text: str) -> dict:
     """Everything ``tests/data/article_excerpts.json`` holds, computed from the article."""
-    from course_utils.errata.catalogue import ERRATA
-
     blocks = code_blocks(article_text)
     return {
         "article": "shared/seed/article-gans-vs-vaes.zh.md",
         "sha256": sha256(article_text),
-        "lines": {str(n): line for n, line in quoted_lines(article_text, [e.quote for e in ERRATA]).items()},
+        "lines": {str(n): line for n, line in quoted_lines(article_text, all_quotes()).items()},
         "statements": article_statements(article_text),
         "functions": {k: function_names(code) for k, code in blocks.items()},
     }
@@ -118,4 +156,5 @@ def write_excerpts(article_path: Path = ARTICLE_PATH, path: Path = EXCERPTS_PATH
 
 if __name__ == "__main__":
     written = write_excerpts()
-    print(f"{EXCERPTS_PATH}: {len(written['lines'])} quoted lines, article sha256 {written['sha256'][:12]}...")
+    print(f"{EXCERPTS_PATH}: the quoted fragments of {len(written['lines'])} lines, "
+          f"article sha256 {written['sha256'][:12]}...")

@@ -3,7 +3,9 @@
 - ``catalogue``: the defects as data, one ``Erratum`` per defect (``ERRATA``), each quoting the short
   fragment of the article it corrects and naming the line of the corrected listing that fixes it; the
   kinds (``CATEGORIES``, defined in ``KINDS``); ``FATAL``, the defects that ``FATAL_RULE`` calls fatal;
-  ``STOP_ORDER``, the crashes in the order in which they stop the run;
+  ``STOP_ORDER``, the crashes in the order in which they stop the run; ``FORMULAS``, the article's two
+  objectives quoted whole beside the corrected ones; ``SOURCE``, how the course names the article (which
+  it does not ship: it quotes only the short lines it corrects);
 - ``reproductions``: minimal runs of the code defects (and numerical checks of a few maths claims)
   against the installed Keras, with the outcome each entry claims (the tests check every claim);
 - ``article_gan_fixed``, ``article_vae_fixed``: the article's two listings, corrected, every line that
@@ -21,11 +23,15 @@ from course_utils.errata.catalogue import (
     ERRATA,
     FATAL,
     FATAL_RULE,
+    FORMULAS,
     KINDS,
+    SOURCE,
     STOP_ORDER,
     Erratum,
+    Formula,
     by_id,
     grouped,
 )
 
-__all__ = ["CATEGORIES", "ERRATA", "FATAL", "FATAL_RULE", "KINDS", "STOP_ORDER", "Erratum", "by_id", "grouped"]
+__all__ = ["CATEGORIES", "ERRATA", "FATAL", "FATAL_RULE", "FORMULAS", "KINDS", "SOURCE", "STOP_ORDER", "Erratum",
+           "Formula", "by_id", "grouped"]

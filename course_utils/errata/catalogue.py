@@ -1,9 +1,11 @@
 """The errata of the source article, as data: one entry per defect.
 
-The article (``shared/seed/article-gans-vs-vaes.zh.md`` beside the repository) compares GANs
-and VAEs; its maths, prose and both code listings are wrong in many places.  Each entry quotes
-the short fragment it corrects (verbatim, so a test can find it in the article, or in the
-article's lines stored under ``tests/data``), says what goes wrong and why, and gives the fix.
+The article (``SOURCE``: not shipped with the course, which quotes only the short lines it
+corrects) compares GANs and VAEs; its maths, prose and both code listings are wrong in many
+places.  Each entry quotes the short fragment it corrects (verbatim, so a test can find it in
+the article, or in the article's fragments stored under ``tests/data``), says what goes wrong
+and why, and gives the fix.  ``FORMULAS`` holds the article's two objectives, each quoted whole
+(one line each) beside the corrected one.
 A code entry also names the line of the corrected listing that fixes it (``fixed_gan``,
 ``fixed_vae``: fragments of lines that carry the entry's ``# fixes`` tag), so a test can check
 that every tag sits where the defect is fixed. An M entry names such lines only where a listing
@@ -496,6 +498,51 @@ ERRATA = [
             "defaults and a larger learning rate (1e-3).",
             "Adam(learning_rate=0.001).",
             fixed_vae="Adam(learning_rate=0.001)"),
+]
+
+# How the course names its source: the copy it corrects gives no title, author or URL.
+SOURCE = ("a Chinese-language article that compares GANs and VAEs; the copy the course corrects gives no "
+          "title, author or URL: its first line is blank, its first heading is 「1.背景介绍」 (\"1. Background\") "
+          "and its last 「6.未来发展方向」 (\"6. Future directions\"), and the section numbers used here (§3.1.3, "
+          "§4.1.1, ...) are its own")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One of the article's two objectives, quoted whole, beside the corrected one (LaTeX, for Markdown)."""
+    where: str          # the article's section
+    what: str           # its name, as a heading
+    quote: str          # the article's formula line, verbatim
+    corrected: str      # the course's version
+    entries: tuple[str, ...]  # the catalogue entries that correct it
+    note: str           # what changed, in Markdown
+
+
+FORMULAS = [
+    Formula("§3.1.3", "The GAN objective",
+            r"\min_{G}\max_{D}V(D,G)=E_{x\sim p_{data}(x)}[\log D(x)]+E_{z\sim p_{z}(z)}[\log (1-D(G(z)))]",
+            r"\max_{D}V(D,G)=\mathbb{E}_{x\sim p_{data}}[\log D(x)]+\mathbb{E}_{z\sim p_{z}}[\log (1-D(G(z)))],"
+            r"\qquad \min_{G}\ -\mathbb{E}_{z\sim p_{z}}[\log D(G(z))]",
+            ("M20", "M4"),
+            r"The value function is right; the article leaves out what it optimises: for a fixed $G$ the best "
+            r"discriminator is $D^*(x)=p_{data}(x)/(p_{data}(x)+p_g(x))$, and $V(D^*,G)=2\,\mathrm{JSD}(p_{data}"
+            r"\,\|\,p_g)-\log 4$, smallest at $p_g=p_{data}$ (M20). Its second term, as the generator's loss, "
+            r"has the gradient $-D(G(z))$ with respect to the discriminator's logit, which vanishes when $D$ "
+            r"rejects the fakes; the generator minimises the non-saturating loss instead, whose gradient is "
+            r"$-(1-D(G(z)))$ (M4; the corrected GAN listing's `g_loss`)."),
+    Formula("§3.2.3", "The VAE objective",
+            r"\min_{E,D}E_{x\sim p_{data}(x)}[||x-D(E(x))||^2]+\beta E_{z\sim p_{z}(z)}[||E(z)-z||^2]",
+            r"\max_{\theta,\phi}\ \mathbb{E}_{x\sim p_{data}}\Big[\mathbb{E}_{q_\phi(z\mid x)}[\log p_\theta(x\mid z)]"
+            r"-\beta\,\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)\Big],\quad \beta=1,\quad p(z)=\mathcal{N}(0,I)",
+            ("M7", "M6", "M8", "M9", "M16", "M23"),
+            r"The article's first term is an autoencoder's (M7) and hides its likelihood (M9); the second applies "
+            r"the encoder to a latent, which is no VAE term (M6), and $E$ names both an expectation and the "
+            r"encoder (M16). The ELBO replaces them with the log-likelihood of a decoder $p_\theta(x\mid z)$ "
+            r"(Bernoulli, on binarized MNIST) and the KL from the encoder's $q_\phi(z\mid x)=\mathcal{N}(\mu,"
+            r"\mathrm{diag}\,\sigma^2)$ to the prior $p(z)$, which the article never names (M23), in closed form "
+            r"$\frac12\sum_j(\mu_j^2+\sigma_j^2-1-\log\sigma_j^2)$, with $z=\mu+\sigma\odot\varepsilon$ sampled "
+            r"by reparameterization; $\beta=1$ is the ELBO itself (M8). The corrected VAE listing's `loss` "
+            r"computes its negative."),
 ]
 
 FATAL_RULE = (

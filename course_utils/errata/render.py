@@ -1,4 +1,5 @@
-"""Notebook 03's views of the catalogue: the fatal defects first, then the rest grouped by kind.
+"""Notebook 03's views of the catalogue: the article's two formulas beside the corrected ones, the
+fatal defects, then the rest grouped by kind.
 
 Each entry is rendered as Markdown: its id, kind and place, the article's fragment (with an
 English translation for Chinese prose), what goes wrong and the fix, and -- where it has one --
@@ -14,7 +15,7 @@ import re
 import textwrap
 
 from course_utils.errata import reproductions
-from course_utils.errata.catalogue import CATEGORIES, ERRATA, FATAL, KINDS, Erratum, by_id, grouped
+from course_utils.errata.catalogue import CATEGORIES, ERRATA, FATAL, FORMULAS, KINDS, Erratum, by_id, grouped
 
 _SPECIAL = re.compile(r"([\\*_$<~\[\]])")
 
@@ -50,6 +51,14 @@ def entry_markdown(entry: Erratum, fatal_reason: str = "") -> str:
     if entry.id in reproductions.REPRODUCTIONS:
         parts.append(reproduction_markdown(entry.id))
     return "\n\n".join(parts)
+
+
+def formulas_markdown() -> str:
+    """The article's two objectives (``catalogue.FORMULAS``), each quoted whole and then corrected, with the
+    entries that correct it and what changed (LaTeX, which Markdown cells render)."""
+    parts = [f"**{f.what}.** The article ({f.where}), verbatim:\n\n$$\n{f.quote}\n$$\n\n"
+             f"Corrected ({', '.join(f.entries)}):\n\n$$\n{f.corrected}\n$$\n\n{f.note}" for f in FORMULAS]
+    return "\n\n---\n\n".join(parts)
 
 
 def fatal_markdown() -> str:

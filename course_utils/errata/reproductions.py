@@ -1,6 +1,7 @@
 """Minimal reproductions of the article's code defects, run against the installed Keras.
 
-Each reproduction is a few lines in the article's own style, executed after the
+Each reproduction is a few lines in the article's own style (where it needs the article's
+generator or discriminator, only their lines that the reproduction needs), executed after the
 article's own imports (``ARTICLE_IMPORTS``), and the outcome it is claimed to produce:
 an exception (type and the part of its message that matters) or a printed value.  A few
 are numerical checks of maths claims (M8, V11).  ``run(id)`` executes one and returns its
@@ -39,6 +40,8 @@ from tensorflow.keras.layers import (Conv2DTranspose, BatchNormalization, Activa
 from tensorflow.keras.optimizers import Adam
 """
 
+# The article's generator (4.1.1), cut to the lines the entries correct (G3, G24, G1, G4): those that set
+# its shapes and its work. Its BatchNormalization and Activation lines change neither, and are left out.
 ARTICLE_GENERATOR = """
 def build_generator():
     z_dim = 100
@@ -48,23 +51,15 @@ def build_generator():
     x = Reshape((4, 4, 256))(x)
     for _ in range(n_layers):
         x = Conv2DTranspose(256, (4, 4), strides=(2, 2), padding='same')(x)
-        x = BatchNormalization(momentum=0.8)(x)
-        x = Activation('relu')(x)
     x = Conv2DTranspose(3, (4, 4), strides=(2, 2), padding='same')(x)
-    x = BatchNormalization(momentum=0.8)(x)
-    output_layer = Activation('tanh')(x)
-    return Model(input_layer, output_layer)
+    return Model(input_layer, x)
 """
 
+# The article's discriminator, cut to its input (the line G4 corrects), its first layer and its output.
 ARTICLE_DISCRIMINATOR = """
 def build_discriminator():
     input_layer = Input(shape=(28, 28, 3,))
     x = Conv2D(64, (5, 5), strides=(2, 2), padding='same')(input_layer)
-    x = LeakyReLU(0.2)(x)
-    x = Dropout(0.3)(x)
-    x = Conv2D(128, (5, 5), strides=(2, 2), padding='same')(x)
-    x = LeakyReLU(0.2)(x)
-    x = Dropout(0.3)(x)
     x = Flatten()(x)
     output_layer = Dense(1, activation='sigmoid')(x)
     return Model(input_layer, output_layer)
@@ -77,9 +72,12 @@ ARTICLE_DISCRIMINATOR_GREY = ARTICLE_DISCRIMINATOR.replace("28, 28, 3", "28, 28,
 MARKERS = {
     MISSING_IMPORTS: "# [+ the imports the article forgot: keras, Conv2DTranspose, BatchNormalization, Activation,"
                      "\n#    Conv2D, LeakyReLU, Dropout, Lambda, Adam; and warnings]",
-    ARTICLE_GENERATOR: f"# [build_generator(): the article's, §4.1.1, verbatim ({ARTICLE_GENERATOR.strip().count(chr(10)) + 1} lines)]",
-    ARTICLE_DISCRIMINATOR_GREY: "# [build_discriminator(): the article's, §4.1.1, with its input fixed to (28, 28, 1) (G4)]",
-    ARTICLE_DISCRIMINATOR: f"# [build_discriminator(): the article's, §4.1.1, verbatim ({ARTICLE_DISCRIMINATOR.strip().count(chr(10)) + 1} lines)]",
+    ARTICLE_GENERATOR: "# [build_generator(): the article's lines that set its shapes, §4.1.1: Dense(4*4*256), Reshape,"
+                       "\n#    three Conv2DTranspose(256), Conv2DTranspose(3); its BatchNormalization and Activation left out]",
+    ARTICLE_DISCRIMINATOR_GREY: "# [build_discriminator(): the article's input, with its shape fixed to (28, 28, 1) (G4),"
+                                "\n#    its first Conv2D(64), Flatten, Dense(1, sigmoid)]",
+    ARTICLE_DISCRIMINATOR: "# [build_discriminator(): the article's input, shape (28, 28, 3), its first Conv2D(64),"
+                           "\n#    Flatten, Dense(1, sigmoid)]",
 }
 
 G8_LINE = "real_images = real_images[np.random.randint(0, real_images.shape[0], batch_size)]"
