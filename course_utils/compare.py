@@ -10,6 +10,10 @@ run from notebook 04/05 with the course's settings is used instead, when there i
 **The table** (``score_model``, ``table``): every model, seed and the real-data floor go through the same
 ``metrics.evaluate`` on the same number of samples against the MNIST test set; each cell is the mean ±
 the standard deviation over seeds (the floor's "seeds" are disjoint slices of the training set).
+
+**Reconstructions** (``reconstruct``, ``reconstruction_errors``): both kinds of model get the same grey test
+digits as input and are scored against that same array, with the same per-image mean squared error; a VAE
+encodes and decodes, a GAN, which has no encoder, is inverted (``gan.invert``).
 """
 
 from __future__ import annotations
@@ -208,3 +212,28 @@ def shipped_vaes() -> list[Run]:
     runs = manifest()["runs"]
     return [_vae_run(f"seed {s}", checked_weights("vae", s, "encoder"), checked_weights("vae", s, "decoder"),
                      runs[f"vae-seed{s}"]["train_seconds"], shipped_nll(runs[f"vae-seed{s}"])) for s in SEEDS]
+
+
+# --- reconstructions ----------------------------------------------------------------------------
+
+
+def reconstruct(run: Run, targets01: np.ndarray, steps: int = 300, seed: int = 0) -> np.ndarray:
+    """``run``'s reconstructions, in [0, 1], of the digits ``targets01`` (N, 28, 28, 1) in [0, 1].
+
+    A VAE encodes each digit and decodes its encoder mean (the Bernoulli means: the probability of each
+    pixel).  A GAN has no encoder: its generator is inverted (``gan.invert``, ``steps`` Adam steps on the
+    pixel error from random starts drawn with ``seed``).  Both get ``targets01`` itself as input.
+    """
+    targets01 = metrics.check_images01(targets01, "targets01")
+    if isinstance(run.model, vae.VAE):
+        return run.decode(run.model.encode(targets01)[0])
+    return gan.invert(run.model, targets01, steps=steps, seed=seed)[1]
+
+
+def reconstruction_errors(run: Run, targets01: np.ndarray, steps: int = 300, seed: int = 0
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """(reconstructions, the mean squared pixel error of each on the [0, 1] scale): ``reconstruct``, scored
+    against the very array the model was given, so that every model is measured on the same input and target."""
+    targets01 = metrics.check_images01(targets01, "targets01")
+    images = reconstruct(run, targets01, steps=steps, seed=seed)
+    return images, np.mean((images - targets01) ** 2, axis=(1, 2, 3))

@@ -130,3 +130,33 @@ def test_shipped_runs_were_trained_with_the_current_course_settings(model):
         run = compare.manifest()["runs"][f"{model}-seed{seed}"]
         assert {key: run.get(key) for key in expected} == expected, f"{model}-seed{seed} is stale: run `make weights`"
     assert np.isfinite(compare.manifest()["runs"][f"{model}-seed0"]["fid"])
+
+
+def test_reconstructions_give_each_model_the_grey_digits_and_score_it_against_them(mnist, small_gan, small_vae,
+                                                                                  monkeypatch):
+    """Both models get the same input and are scored against it: notebook 06 once gave the VAE a binarized digit
+    and scored it against the grey one that GAN inversion optimised for."""
+    grey = data.to_unit(mnist.x_test[:3])
+    generator, model = small_gan().generator, small_vae()
+    given = {}
+    invert, encode = gan.invert, model.encode
+
+    def invert_spy(generator, x, **options):
+        given["DCGAN"] = x
+        return invert(generator, x, **options)
+
+    def encode_spy(x):
+        given["VAE"] = x
+        return encode(x)
+
+    monkeypatch.setattr(gan, "invert", invert_spy)
+    monkeypatch.setattr(model, "encode", encode_spy)
+    runs = {"DCGAN": compare.Run("DCGAN", generator, lambda z: gan.images01(generator, z), 0.0),
+            "VAE": compare.Run("VAE", model, model.decode_means, 0.0)}
+    for name, run in runs.items():
+        images, errors = compare.reconstruction_errors(run, grey, steps=5)
+        np.testing.assert_array_equal(given[name], grey, err_msg=f"{name} was not given the grey digits")
+        assert images.shape == grey.shape and errors.shape == (3,)
+        np.testing.assert_allclose(errors, np.mean((images - grey) ** 2, axis=(1, 2, 3)), rtol=1e-6)
+    with pytest.raises(ValueError, match="x / 255"):
+        compare.reconstruction_errors(runs["VAE"], mnist.x_test[:3].astype("float32"))  # pixels, not [0, 1]
