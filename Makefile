@@ -10,6 +10,12 @@ COLAB_PYTHON ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/pyth
 # the oldest versions pyproject.toml allows: Python 3.10 and tests/oldest-requirements.txt
 OLDEST_VENV ?= .venv-oldest
 OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10*/bin/python3.10)),python3.10)
+# the offline classroom kit (README: "Offline classroom"): the wheels for WHEELHOUSE_PYTHON's version and platform
+WHEELHOUSE ?= wheelhouse
+WHEELHOUSE_PYTHON ?= $(BIN)/python
+# more options for `pip download`: --python-version, --platform (README: "Offline classroom")
+WHEELHOUSE_PIP_ARGS ?=
+WHEELHOUSE_TEST := test-output/wheelhouse-test
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # the test legs run on two cores (pytest-xdist), a file per worker: a notebook's cells stay together and in order
 BOTH_CORES := -n 2 --dist loadfile
@@ -19,7 +25,7 @@ versions = $(1)/bin/python -c "import platform; from importlib.metadata import v
   ('tensorflow', 'keras', 'numpy', 'matplotlib', 'ipywidgets', 'pillow')), sep='  ')"
 
 .PHONY: help lab test test-quick data course badges setup clean test-colab test-oldest weights weights-check bench classifier \
-  student grade
+  student grade wheelhouse test-wheelhouse
 
 $(BIN)/.course-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,8 +114,27 @@ grade: student  ## grade SUBMISSIONS=<folder>/<student>/<notebook>.ipynb in fast
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder holding one folder of notebooks per student>"; exit 2; }
 	$(BIN)/python tools/classroom.py grade "$(SUBMISSIONS)" --out grades
 
+wheelhouse: data  ## the wheels and MNIST that install the course with no network, in wheelhouse/ (README)
+	mkdir -p $(WHEELHOUSE)
+	$(WHEELHOUSE_PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) .
+	$(WHEELHOUSE_PYTHON) -m pip download --quiet --only-binary=:all: $(WHEELHOUSE_PIP_ARGS) --dest $(WHEELHOUSE) ".[lab]"
+	cp "$$($(BIN)/python -c 'from course_utils import data; print(data.cache_path())')" $(WHEELHOUSE)/mnist.npz
+	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE)/*.whl | wc -l) wheels and mnist.npz, $$(du -sh $(WHEELHOUSE) | cut -f1)"
+
+test-wheelhouse:  ## install the course from wheelhouse/ into a fresh venv with no index, and run it offline
+	@test -f $(WHEELHOUSE)/mnist.npz || { echo "no kit in $(WHEELHOUSE)/: run make wheelhouse first"; exit 1; }
+	rm -rf $(WHEELHOUSE_TEST) && mkdir -p $(WHEELHOUSE_TEST)/home $(WHEELHOUSE_TEST)/cache
+	$(WHEELHOUSE_PYTHON) -m venv $(WHEELHOUSE_TEST)/venv
+	# no index and no pip configuration (--isolated ignores PIP_* variables): only the wheelhouse
+	PIP_CONFIG_FILE=/dev/null $(WHEELHOUSE_TEST)/venv/bin/python -m pip --isolated install --quiet \
+	  --no-index --find-links $(WHEELHOUSE) "course_utils[lab]"
+	$(WHEELHOUSE_TEST)/venv/bin/python -m pip check
+	# outside the checkout, so that the installed course is imported, with an empty home and course cache
+	cd $(WHEELHOUSE_TEST) && HOME=$$PWD/home COURSE_CACHE=$$PWD/cache COURSE_MNIST=$(abspath $(WHEELHOUSE))/mnist.npz \
+	  venv/bin/python $(CURDIR)/tools/check_wheelhouse.py
+
 badges:  ## regenerate the README's notebook map, the Colab badges and every notebook's setup cell
 	$(BIN)/python tools/badges.py
 
-clean:  ## remove the virtual environments, test output and the classroom edition (the MNIST and run cache stays)
-	rm -rf $(VENV) $(COLAB_VENV) $(OLDEST_VENV) test-output student grades build/classroom
+clean:  ## remove the venvs, test output, the classroom edition and wheelhouse/ (the MNIST and run cache stays)
+	rm -rf $(VENV) $(COLAB_VENV) $(OLDEST_VENV) test-output student grades build/classroom $(WHEELHOUSE)
