@@ -41,7 +41,7 @@ def test_the_course_implementation_passes(check, answer, capsys):
 # --- wrong versions fail, with the message that names what is off ---------------------------------------------------
 
 def _update(gan_, real, *, fresh_latents=True, generator_loss=losses.generator_loss_nonsaturating, r1=True,
-            generator_training=True):
+            generator_training=True, returns_total=False):
     """The solution of notebook 04's exercise, with one thing that can go wrong switched by each keyword."""
     batch = ops.shape(real)[0]
     with tf.GradientTape() as tape:
@@ -58,7 +58,7 @@ def _update(gan_, real, *, fresh_latents=True, generator_loss=losses.generator_l
         g_loss = generator_loss(gan_.discriminator(fake, training=True))
     weights = gan_.generator.trainable_weights
     gan_.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
-    return d_loss, g_loss, real_logits, fake_logits
+    return total if returns_total else d_loss, g_loss, real_logits, fake_logits
 
 
 def test_the_solution_style_update_passes():
@@ -80,6 +80,12 @@ def test_wrong_gan_updates_fail(wrong, says, capsys):
         return
     assert not verdict
     assert says in capsys.readouterr().out
+
+
+def test_a_gan_update_returning_the_loss_with_r1_is_told_to_return_d_loss(capsys):
+    """Right weights, but the d_loss it returns (and fit would log) includes the penalty."""
+    assert not build.check_gan_update(lambda gan_, real: _update(gan_, real, returns_total=True))
+    assert "in place of d_loss (without the R1 penalty)" in capsys.readouterr().out
 
 
 def test_a_gan_update_returning_nothing_is_told_what_to_return(capsys):
@@ -125,6 +131,21 @@ class Unseeded(vae.Sampling):
         return mean + ops.exp(0.5 * log_var) * keras.random.normal(ops.shape(mean))
 
 
+class SharedNoise(vae.Sampling):
+    """One eps per image for all latent dimensions: z's dimensions move together (a rank-one q, not a diagonal one)."""
+    def call(self, inputs):
+        mean, log_var = inputs
+        return mean + ops.exp(0.5 * log_var) * keras.random.normal((ops.shape(mean)[0], 1), seed=self.seed_generator)
+
+
+class UniformNoise(vae.Sampling):
+    """Noise of mean 0 and variance 1, but uniform."""
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.uniform(ops.shape(mean), -3 ** 0.5, 3 ** 0.5, seed=self.seed_generator)
+        return mean + ops.exp(0.5 * log_var) * eps
+
+
 @pytest.mark.parametrize("layer, says", [
     (_sampling(lambda m, v, e: m + ops.exp(v) * e), "exp(log_var) is the variance"),
     (_sampling(lambda m, v, e: m + v * e), "dz/dlog_var"),
@@ -133,7 +154,10 @@ class Unseeded(vae.Sampling):
     (_sampling(lambda m, v, e: m + ops.exp(0.5 * v) * (e * 0.5)), "not 0 and 1"),
     (NumpyNoise, "tf.function"),
     (Unseeded, "not reproducible"),
-], ids=["variance", "log_var as sigma", "no mean", "twice the mean", "half the noise", "NumPy noise", "unseeded"])
+    (SharedNoise, "its own draw"),
+    (UniformNoise, "not another distribution"),
+], ids=["variance", "log_var as sigma", "no mean", "twice the mean", "half the noise", "NumPy noise", "unseeded",
+        "one eps per image", "uniform eps"])
 def test_wrong_sampling_layers_fail(layer, says, capsys):
     assert not build.check_sampling(layer)
     assert says in capsys.readouterr().out
