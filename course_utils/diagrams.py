@@ -68,9 +68,13 @@ def _arrow(ax, start, end, label: str = "", kind: str = "forward", bend: float =
                 fontsize=FONT_SIZE - 1, color=color)
 
 
-def _arrow_legend(ax, loc: str = "lower left"):
+def _arrow_legend(ax, gradient: str, loc: str = "lower left", sample: bool = False):
+    """The key to the arrows: forward pass, backward pass (``gradient`` says of what) and, with ``sample``, the
+    noise that no gradient enters."""
     handles = [Line2D([], [], color="0.1", lw=1.6, label="forward pass"),
-               Line2D([], [], color=GRADIENT, lw=2, ls="--", label="gradient of a loss, to the weights it updates")]
+               Line2D([], [], color=GRADIENT, lw=2, ls="--", label=f"backward pass: {gradient}")]
+    if sample:
+        handles.append(Line2D([], [], color="0.5", lw=1.6, ls=":", label="sampled: no gradient"))
     ax.legend(handles=handles, loc=loc, fontsize=FONT_SIZE - 2, frameon=False)
 
 
@@ -96,11 +100,15 @@ def gan_dataflow():
                        (discriminator, output), (output, g_loss), (output, d_loss)):
         _arrow(ax, start, end)
     _arrow(ax, d_loss, discriminator, "updates D only", kind="gradient", bend=-0.3, label_offset=(-0.9, 0.0))
-    _arrow(ax, g_loss, generator, "through D (held fixed): updates G only", kind="gradient", bend=0.12,
-           label_offset=(0.0, 0.3))
+    # G's gradient is backpropagated through D (whose weights it leaves alone) and the fake sample into G
+    _arrow(ax, g_loss, output, kind="gradient", bend=0.5)
+    _arrow(ax, output, discriminator, kind="gradient", bend=0.5)
+    _arrow(ax, discriminator, fake, "through D, held fixed:\nno update of D", kind="gradient", bend=0.5,
+           label_offset=(0.9, 0.55))
+    _arrow(ax, fake, generator, "updates G only", kind="gradient", bend=0.6, label_offset=(0.0, 0.35))
     ax.text(6.7, 0.45, "one D scores both; each network is updated by its own loss, with its own optimizer",
             ha="center", fontsize=FONT_SIZE - 2, color="0.3")
-    _arrow_legend(ax, loc="upper left")
+    _arrow_legend(ax, "the gradient of a loss, to the weights it updates", loc="upper left")
     return fig
 
 
@@ -108,7 +116,7 @@ def vae_dataflow():
     """Notebook 02's VAE: x -> encoder -> (mu, log sigma^2); eps ~ N(0, I) enters from the side; z = mu + sigma * eps
     -> decoder -> Bernoulli logits -> the reconstruction term; KL(q(z|x) || N(0, I)) from (mu, sigma).  The
     gradient arrows run back through mu and sigma to the encoder and never into eps: the reparameterization trick."""
-    fig, ax = _canvas(14.0, 6.6)
+    fig, ax = _canvas(14.0, 6.75)
     image = _box(ax, 1.2, 2.8, "image $x$", "data", width=1.6)
     encoder = _box(ax, 3.6, 2.8, "encoder\n$q_\\phi(z \\mid x)$", "network")
     moments = _box(ax, 6.4, 2.8, "$\\mu_\\phi(x)$\n$\\log\\sigma^2_\\phi(x)$", "value", width=2.0, height=1.1)
@@ -117,8 +125,8 @@ def vae_dataflow():
     noise = _box(ax, 9.3, 0.7, "$\\varepsilon \\sim \\mathcal{N}(0, I)$", "noise", width=2.4, height=0.7)
     decoder = _box(ax, 12.3, 2.8, "decoder\n$p_\\theta(x \\mid z)$", "network")
     logits = _box(ax, 12.3, 5.3, "Bernoulli logits\n(one per pixel)", "value", width=2.4)
-    reconstruction = _box(ax, 8.9, 5.3, "reconstruction term\n$\\log p_\\theta(x \\mid z)$ = $-$BCE(x, logits)",
-                          "loss", width=3.6, height=1.0)
+    reconstruction = _box(ax, 8.9, 5.2, "reconstruction term\n$\\log p_\\theta(x \\mid z)$ = $-$BCE(x, logits),\n"
+                          "summed over pixels", "loss", width=3.6, height=1.25)
     kl = _box(ax, 4.3, 5.3, "KL term, closed form\n$\\mathrm{KL}(q_\\phi(z \\mid x)\\,\\|\\,\\mathcal{N}(0, I))$",
               "loss", width=3.8, height=1.0)
     for start, end in ((image, encoder), (encoder, moments), (moments, sample), (sample, decoder),
@@ -127,15 +135,22 @@ def vae_dataflow():
     _arrow(ax, noise, sample, kind="sample")
     ax.text(10.65, 1.45, "sampled: no gradient\nflows into $\\varepsilon$", fontsize=FONT_SIZE - 2, color="0.4",
             va="center")
-    _arrow(ax, reconstruction, decoder, "$\\nabla_\\theta$", kind="gradient", bend=-0.25, label_offset=(0.35, 0.0))
+    # x is also the reconstruction term's target: a line over the KL box, into the term from above
+    top = 6.05
+    ax.plot([1.2, 1.2, 7.8], [3.25, top, top], color="0.1", lw=1.6)
+    ax.annotate("", xy=(7.8, 5.2 + 1.25 / 2), xytext=(7.8, top + 0.01),
+                arrowprops=dict(arrowstyle="-|>", mutation_scale=18, color="0.1", lw=1.6, shrinkA=0, shrinkB=2))
+    ax.text(1.35, top - 0.2, "x is the target", fontsize=FONT_SIZE - 2, va="center")
+    _arrow(ax, reconstruction, logits, kind="gradient", bend=-0.5)
+    _arrow(ax, logits, decoder, "$\\nabla_\\theta$", kind="gradient", bend=-0.4, label_offset=(0.35, 0.0))
     _arrow(ax, decoder, sample, kind="gradient", bend=0.45)
     _arrow(ax, sample, moments, "$\\partial z / \\partial\\mu = 1$,  $\\partial z / \\partial\\sigma = \\varepsilon$",
            kind="gradient", bend=0.45, label_offset=(0.0, 0.3))
     _arrow(ax, kl, moments, kind="gradient", bend=-0.3)
     _arrow(ax, moments, encoder, "$\\nabla_\\phi$", kind="gradient", bend=0.45, label_offset=(0.0, 0.25))
-    ax.text(6.6, 6.3, "ELBO = reconstruction term $-$ KL term   (maximised over $\\phi$ and $\\theta$)", ha="center",
+    ax.text(6.6, 6.45, "ELBO = reconstruction term $-$ KL term   (maximised over $\\phi$ and $\\theta$)", ha="center",
             fontsize=FONT_SIZE)
-    _arrow_legend(ax, loc="lower left")
+    _arrow_legend(ax, "the gradient of $-$ELBO", loc="lower left", sample=True)
     return fig
 
 

@@ -44,7 +44,7 @@ def check_close(name: str, got, expected, rtol: float = 1e-6) -> bool:
     so a notebook with unsolved exercises still runs top to bottom.
     """
     if got is None:
-        print(f"{name}: not attempted yet (your function returned None)")
+        print(f"{name}: not attempted yet (your function raised NotImplementedError or returned None)")
         return False
     got_shape, expected_shape = np.shape(got), np.shape(expected)
     if got_shape != expected_shape:
@@ -282,7 +282,8 @@ def check_convt_output_size(convt_output_size) -> bool:
     """``convt_output_size(n, kernel, stride, padding)`` for Conv2DTranspose, checked against Keras itself."""
     import keras
 
-    cases = [(7, 4, 2, "same"), (14, 5, 2, "same"), (4, 4, 2, "valid"), (7, 3, 1, "valid"), (5, 5, 3, "valid")]
+    cases = [(7, 4, 2, "same"), (14, 5, 2, "same"), (4, 4, 2, "valid"), (7, 3, 1, "valid"), (5, 5, 3, "valid"),
+             (3, 2, 3, "valid")]  # a kernel smaller than the stride: Keras pads the output to n * stride
     expected = [keras.layers.Conv2DTranspose(1, k, strides=s, padding=p).compute_output_shape((None, n, n, 1))[1]
                 for n, k, s, p in cases]
     return check_function("convt_output_size", _each(convt_output_size, cases), (), expected, rtol=0)

@@ -61,7 +61,7 @@ def kl_picture(mu_p: float, s_p: float, mu_q: float, s_q: float, points: int = 2
     """Two panels: the densities p and q, and the integrand p log(p/q), shaded; its area is KL(p || q).
 
     The integrand is negative where q > p, yet its area is never negative.  The right panel's title gives
-    the area by quadrature on the plotted grid beside the closed form.  Returns the figure.
+    the area by a Riemann sum over the plotted grid beside the closed form.  Returns the figure.
     """
     _positive(s_p=s_p, s_q=s_q)
     x, dx = np.linspace(min(mu_p - 5 * s_p, mu_q - 5 * s_q), max(mu_p + 5 * s_p, mu_q + 5 * s_q), points,
@@ -153,8 +153,8 @@ def transposed_convolution_picture(x, kernel, stride: int):
     """Four panels: the input, the kernel, the output with each input pixel's stamp outlined in its own
     colour, and how many stamps cover each output pixel (the transposed convolution of ones by ones).
 
-    Uneven counts (1, 2 and 4 for a 3 x 3 kernel with stride 2) are the checkerboard pattern a
-    transposed convolution can leave when its kernel size is not a multiple of its stride.  Returns the figure.
+    Uneven counts (1, 2 and 4 for a 3 x 3 kernel with stride 2), when the kernel size is not a multiple of the
+    stride, are one source of a transposed convolution's checkerboard artefacts.  Returns the figure.
     """
     x, kernel, stride = _image_and_kernel(x, kernel, stride)
     out = transposed_convolution(x, kernel, stride)
@@ -165,9 +165,9 @@ def transposed_convolution_picture(x, kernel, stride: int):
     _show_numbers(axes[1], kernel, "kernel")
     _show_numbers(axes[2], out, f"output, stride {stride}: the stamps x[i, j] · kernel add up")
     for number, (i, j) in enumerate(np.ndindex(*x.shape)):
-        shift = 0.06 * (number % 4)  # so that the outlines of overlapping stamps stay apart
-        axes[2].add_patch(plt.Rectangle((stride * j - 0.5 + shift, stride * i - 0.5 + shift), kernel.shape[1] - 0.12,
-                                        kernel.shape[0] - 0.12, fill=False, lw=1.5, color=f"C{number % 10}"))
+        shift = 0.04 + 0.06 * (number % 4)  # so that the outlines of overlapping stamps stay apart, inside the axes
+        axes[2].add_patch(plt.Rectangle((stride * j - 0.5 + shift, stride * i - 0.5 + shift), kernel.shape[1] - 0.26,
+                                        kernel.shape[0] - 0.26, fill=False, lw=1.5, color=f"C{number % 10}"))
     _show_numbers(axes[3], counts, "stamps covering each output pixel")
     fig.tight_layout()
     return fig

@@ -187,8 +187,9 @@ def test_03_stubs_read_not_attempted(capsys):
 # --- 04_dcgan_mnist ---------------------------------------------------------------------------------
 CASES_04 = [
     (exercises.check_convt_output_size,
-     lambda n, kernel, stride, padding: n * stride if padding == "same" else (n - 1) * stride + kernel,
+     lambda n, kernel, stride, padding: n * stride if padding == "same" else (n - 1) * stride + max(kernel, stride),
      [lambda n, kernel, stride, padding: (n - 1) * stride + kernel,  # the "valid" formula for "same" too
+      lambda n, kernel, stride, padding: n * stride if padding == "same" else (n - 1) * stride + kernel,  # k < s
       lambda n, kernel, stride, padding: n * stride,  # "same" for "valid" too
       lambda n, kernel, stride, padding: (n - kernel) // stride + 1 if padding == "valid" else n * stride],  # Conv2D
      ()),

@@ -96,7 +96,11 @@ def test_dynamic_binarization_draws_fresh_binary_pixels_each_step(small_vae, bin
     model = small_vae()
     model.compile(keras.optimizers.Adam(1e-3), run_eagerly=True)  # eager, so the test can see the batch
     seen, forward = [], model._forward
-    model._forward = lambda x, *networks, training: seen.append(np.asarray(x)) or forward(x, *networks, training=training)
+
+    def watched(x, *networks, training):
+        seen.append(np.asarray(x))
+        return forward(x, *networks, training=training)
+    model._forward = watched
     grey = np.full((64, 28, 28, 1), 0.5, "float32")
     model.fit(grey, batch_size=64, epochs=2, verbose=0)
     assert len(seen) == 2 and set(np.unique(seen[0])) == {0.0, 1.0}
