@@ -26,6 +26,12 @@ notebook 04):
   the generator's weights; ``BATCH_SIZE`` and ``EPOCHS`` are the course run's (notebook 04, ``make
   weights``, ``make bench``).
 
+**Three objectives** (``OBJECTIVES``, ``make_gan(objective=...)``; notebook 08 measures them against each other):
+``"cross-entropy"``, the course's: the non-saturating loss with R1; ``"wgan-gp"``: a critic trained on the
+Wasserstein loss with the gradient penalty at points between real and fake images, several critic updates per
+generator update (Gulrajani et al. 2017); ``"hinge"``: the hinge loss with spectral normalization in every layer
+of the discriminator (Miyato et al. 2018).  All three train the same generator with the same weight averaging.
+
 **Inversion** (``invert``): a GAN has no encoder, so to reconstruct an image we *optimise* the latent:
 minimise the pixel error ||G(z) - x||² over z with Adam, from a few random starts, and keep the best.
 What remains is the part of x the generator cannot produce.
@@ -50,21 +56,60 @@ GENERATOR_LOSSES = {
     "saturating": losses.generator_loss_saturating,
 }
 
+# objective -> (the discriminator's loss, the generator's; None: the cross-entropy's chosen ``generator_loss``)
+OBJECTIVES = {
+    "cross-entropy": (losses.discriminator_loss, None),
+    "wgan-gp": (losses.critic_loss_wasserstein, losses.generator_loss_wasserstein),
+    "hinge": (losses.discriminator_loss_hinge, losses.generator_loss_wasserstein),
+}
+
+# What ``make_gan`` trains each objective with: the course's tuned settings for the cross-entropy, the papers' for the
+# others -- WGAN-GP: Gulrajani et al. 2017, Algorithm 1 (Adam 1e-4, beta_1 = 0, beta_2 = 0.9, five critic updates per
+# generator update, penalty weight 10); hinge: Miyato et al. 2018, Table 1's setting C (Adam 2e-4, beta_1 = 0.5,
+# beta_2 = 0.999, one update each).  R1 goes with the cross-entropy only.
+OBJECTIVE_SETTINGS = {
+    "cross-entropy": {"lr": 1e-3, "beta_1": 0.5, "beta_2": 0.999, "critic_steps": 1, "r1_weight": 1.0},
+    "wgan-gp": {"lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9, "critic_steps": 5, "r1_weight": 0.0},
+    "hinge": {"lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999, "critic_steps": 1, "r1_weight": 0.0},
+}
+
 
 class GAN(keras.Model):
     """Generator + discriminator trained adversarially.
 
     Metrics per epoch: ``d_loss``, ``g_loss``, and the mean discriminator outputs
     ``d_real`` = D(x) and ``d_fake`` = D(G(z)) -- the first things to look at when a
-    GAN misbehaves.  ``d_loss`` is the cross-entropy alone, without the R1 penalty.
+    GAN misbehaves.  ``d_loss`` is the discriminator's loss alone, without its penalty (R1 or the gradient penalty).
+
+    ``objective`` (a key of ``OBJECTIVES``) chooses the two losses.  With ``"wgan-gp"`` and ``"hinge"`` the
+    discriminator is a critic returning unbounded scores: ``d_real`` and ``d_fake`` are then the mean scores
+    themselves (not sigmoids of them), and ``"wgan-gp"`` also logs ``wasserstein``, the critic's estimate
+    E[f(x)] - E[f(G(z))] of the Wasserstein-1 distance (-``d_loss``), and ``gradient_penalty``, its penalty
+    before the weight ``gp_weight`` (the mean over the critic's updates; the other values are those of its last).
+    ``critic_steps`` > 1 splits every batch that ``fit`` hands over into that many real batches, one per
+    discriminator update, before one generator update (so ``fit``'s ``batch_size`` is ``critic_steps`` times the
+    batch of each update).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  generator_loss: str = "nonsaturating", data_range: tuple[float, float] | None = None,
-                 ema_decay: float | None = None, r1_weight: float = 0.0, seed: int = 0, update=None, **kwargs):
+                 ema_decay: float | None = None, r1_weight: float = 0.0, seed: int = 0, update=None,
+                 objective: str = "cross-entropy", gp_weight: float = 10.0, critic_steps: int = 1, **kwargs):
         super().__init__(**kwargs)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {sorted(GENERATOR_LOSSES)}, got {generator_loss!r}")
+        if objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
+        if objective != "cross-entropy" and (generator_loss != "nonsaturating" or update is not None):
+            raise ValueError(f"generator_loss and update belong to the cross-entropy objective; {objective!r} has "
+                             "its own generator loss: leave them at their defaults")
+        if objective == "wgan-gp" and r1_weight:
+            raise ValueError("WGAN-GP has its own gradient penalty (gp_weight); set r1_weight=0")
+        if int(critic_steps) != critic_steps or critic_steps < 1:
+            raise ValueError(f"critic_steps is a whole number of discriminator updates per generator update (>= 1), "
+                             f"got {critic_steps!r}")
+        self.objective, self.gp_weight, self.critic_steps = objective, float(gp_weight), int(critic_steps)
+        self.discriminator_loss = OBJECTIVES[objective][0]
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim = latent_dim
         self.data_range = data_range
@@ -72,7 +117,7 @@ class GAN(keras.Model):
         # it smooths out the oscillation of adversarial training and usually gives better samples.
         self.ema_decay = ema_decay
         self.generator_ema = training.averaged_copy(generator) if ema_decay is not None else None
-        self.generator_loss = GENERATOR_LOSSES[generator_loss]
+        self.generator_loss = OBJECTIVES[objective][1] or GENERATOR_LOSSES[generator_loss]
         # The R1 penalty (``losses.r1_penalty``) with this weight is added to the discriminator's loss.
         self.r1_weight = r1_weight
         self.seed = seed
@@ -80,7 +125,9 @@ class GAN(keras.Model):
         # exercise, checked by ``build_your_own.check_gan_update``); None: the course's.
         self.update = update
         self.noise = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        names = ("d_loss", "g_loss", "d_real", "d_fake") + (("wasserstein", "gradient_penalty")
+                                                             if objective == "wgan-gp" else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         # The norm of the gradient of the last generator update (read per step by ``GeneratorGradientNorms``).
         self.g_grad_norm = keras.Variable(0.0, trainable=False, aggregation="mean", name="g_grad_norm")
         self.built = True  # both networks arrive built; this lets checkpoints restore before fit
@@ -102,6 +149,9 @@ class GAN(keras.Model):
         without any error and silently produces garbage."""
         if isinstance(x, np.ndarray):
             data.check_model_input(x, tuple(self.discriminator.input_shape[1:]), self.data_range)
+        if kwargs.get("batch_size") and kwargs["batch_size"] % self.critic_steps:
+            raise ValueError(f"each batch is split into critic_steps = {self.critic_steps} real batches: pass a "
+                             f"batch_size divisible by it, e.g. {self.critic_steps} * {BATCH_SIZE}")
         return super().fit(x, *args, **kwargs)
 
     def call(self, z, training=False):
@@ -122,6 +172,9 @@ class GAN(keras.Model):
                     "seed": self.seed, "d_optimizer": training.optimizer_settings(self.d_optimizer),
                     "g_optimizer": training.optimizer_settings(self.g_optimizer)}
         # recorded only when used, so that the course's runs keep their folders; a learner's code trains its own run
+        if self.objective != "cross-entropy":
+            settings |= {"objective": self.objective, "critic_steps": self.critic_steps}
+            settings |= {"gp_weight": self.gp_weight} if self.objective == "wgan-gp" else {}
         return settings | ({"update": training.code_fingerprint(self.update)} if self.update else {})
 
     @property
@@ -146,18 +199,31 @@ class GAN(keras.Model):
             total = ops.sum(real_logits)
         return real_logits, losses.r1_penalty(tape.gradient(total, real))
 
+    def gradient_penalty(self, real, fake):
+        """WGAN-GP's penalty (``losses.gradient_penalty``) at ``losses.interpolates`` of the two batches."""
+        between = losses.interpolates(real, fake, seed=self.noise)
+        with tf.GradientTape() as tape:  # nested in the update's tape, like R1's
+            tape.watch(between)
+            total = ops.sum(self.discriminator(between, training=True))
+        return losses.gradient_penalty(tape.gradient(total, between))
+
     def _discriminator_update(self, real):
-        """One update of the discriminator on the batch ``real`` and as many fresh fakes (plus R1 on ``real``);
-        returns (d_loss, real_logits, fake_logits).  Under a tf.distribute strategy each replica sees part of the
-        batch and the gradients are summed across replicas: the per-replica mean loss is scaled so that the sum
-        is the mean."""
+        """One update of the discriminator on the batch ``real`` and as many fresh fakes (plus its penalty: R1 on
+        ``real``, or WGAN-GP's); returns (d_loss, real_logits, fake_logits).  Under a tf.distribute strategy each
+        replica sees part of the batch and the gradients are summed across replicas: the per-replica mean loss is
+        scaled so that the sum is the mean."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=True)
             real_logits, r1 = self.real_logits_and_r1(real)
             fake_logits = self.discriminator(fake, training=True)
-            d_loss = losses.discriminator_loss(real_logits, fake_logits)
-            scaled = (d_loss + self.r1_weight * r1) / replicas
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
+            penalty = self.r1_weight * r1
+            if self.objective == "wgan-gp":
+                gp = self.gradient_penalty(real, fake)
+                penalty = self.gp_weight * gp
+                self.trackers["gradient_penalty"].update_state(gp)
+            scaled = (d_loss + penalty) / replicas
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         return d_loss, real_logits, fake_logits
@@ -178,9 +244,13 @@ class GAN(keras.Model):
 
     def adversarial_update(self, real):
         """The core of a training step: a discriminator update on the batch ``real`` and as many fresh fakes,
-        then a generator update on fresh latents; returns (d_loss, g_loss, real_logits, fake_logits)."""
-        d_loss, real_logits, fake_logits = self._discriminator_update(real)
-        return d_loss, self._generator_update(ops.shape(real)[0]), real_logits, fake_logits
+        then a generator update on fresh latents; returns (d_loss, g_loss, real_logits, fake_logits).  With
+        ``critic_steps`` = n > 1, ``real`` is cut into n equal batches, one per discriminator update (the last
+        update's values are returned)."""
+        size = ops.shape(real)[0] // self.critic_steps
+        for step in range(self.critic_steps):
+            d_loss, real_logits, fake_logits = self._discriminator_update(real[step * size:(step + 1) * size])
+        return d_loss, self._generator_update(size), real_logits, fake_logits
 
     def train_step(self, data):
         real, _, _ = keras.utils.unpack_x_y_sample_weight(data)  # images only; labels are ignored
@@ -189,9 +259,10 @@ class GAN(keras.Model):
         if self.generator_ema is not None:
             training.update(self.generator_ema, self.generator, self.g_optimizer.iterations, self.ema_decay)
 
+        shown = ops.sigmoid if self.objective == "cross-entropy" else (lambda scores: scores)
+        extra = (("wasserstein", -d_loss),) if self.objective == "wgan-gp" else ()
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
-                            ("d_real", ops.mean(ops.sigmoid(real_logits))),
-                            ("d_fake", ops.mean(ops.sigmoid(fake_logits)))):
+                            ("d_real", ops.mean(shown(real_logits))), ("d_fake", ops.mean(shown(fake_logits))), *extra):
             self.trackers[name].update_state(value)
         return training.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
@@ -259,6 +330,9 @@ def discriminator_takeover(model: GAN, x, steps: int, batch_size: int = BATCH_SI
     """
     if steps < 1:
         raise ValueError(f"discriminator_takeover needs steps >= 1, got {steps}")
+    if model.objective != "cross-entropy":
+        raise ValueError(f"discriminator_takeover compares the cross-entropy's generator losses; this GAN's objective "
+                         f"is {model.objective!r}")
     data.check_model_input(x, tuple(model.discriminator.input_shape[1:]), model.data_range)
     z = np.random.default_rng(seed).normal(size=(batch_size, model.latent_dim)).astype("float32")
 
@@ -324,30 +398,50 @@ def build_generator(latent_dim: int = 64, width: int = 64, upsampling: str = "tr
     return keras.Model(z, _check(x, IMAGE_SHAPE, "output"), name="generator")
 
 
-def build_discriminator(width: int = 32) -> keras.Model:
-    """image (28, 28, 1) in [-1, 1] -> one logit (D(x) = sigmoid(logit))."""
+def build_discriminator(width: int = 32, spectral_norm: bool = False) -> keras.Model:
+    """image (28, 28, 1) in [-1, 1] -> one logit (D(x) = sigmoid(logit)), or one critic score.
+
+    ``spectral_norm`` wraps every layer with weights in ``keras.layers.SpectralNormalization`` (one power
+    iteration per call, as Miyato et al. 2018).  Each layer's largest singular value is then about 1, and as
+    LeakyReLU(0.2) is 1-Lipschitz, so is the whole network -- with respect to the reshaped kernel's norm, which
+    bounds a convolution's own only up to a factor.  Keras's layer divides the stored kernel by its estimated
+    singular value at every training call, so the gradient step acts on the normalized kernel; the paper instead
+    differentiates through the division.
+    """
+    wrap = (lambda layer: layers.SpectralNormalization(layer)) if spectral_norm else (lambda layer: layer)
     image = keras.Input(IMAGE_SHAPE)
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(image))
+    x = layers.LeakyReLU(0.2)(wrap(layers.Conv2D(width, 4, strides=2, padding="same"))(image))
     x = _check(x, (14, 14, width), "downsample 1")
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 4, strides=2, padding="same")(x))
+    x = layers.LeakyReLU(0.2)(wrap(layers.Conv2D(2 * width, 4, strides=2, padding="same"))(x))
     x = _check(x, (7, 7, 2 * width), "downsample 2")
-    x = _check(layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 3, padding="same")(x)), (7, 7, 2 * width), "at 7x7")
-    logit = layers.Dense(1)(layers.Flatten()(x))
+    x = layers.LeakyReLU(0.2)(wrap(layers.Conv2D(2 * width, 3, padding="same"))(x))
+    x = _check(x, (7, 7, 2 * width), "at 7x7")
+    logit = wrap(layers.Dense(1))(layers.Flatten()(x))
     return keras.Model(image, logit, name="discriminator")
 
 
-def make_gan(latent_dim: int = 64, g_width: int = 64, d_width: int = 32, lr: float = 1e-3, d_lr: float | None = None,
-             generator_loss: str = "nonsaturating", ema_decay: float | None = 0.999, r1_weight: float = 1.0,
-             seed: int = 0, upsampling: str = "transposed", kernel_size: int = 4, update=None):
-    """The course DCGAN, compiled with XLA: Adam(beta_1=0.5) for both networks (``d_lr`` defaults to ``lr``)
-    and the R1 penalty with weight ``r1_weight`` on the discriminator; ``upsampling`` and ``kernel_size``:
-    see ``build_generator``; ``update``: a learner's own update step (see ``GAN``)."""
+def make_gan(latent_dim: int = 64, g_width: int = 64, d_width: int = 32, lr: float | None = None,
+             d_lr: float | None = None, generator_loss: str = "nonsaturating", ema_decay: float | None = 0.999,
+             r1_weight: float | None = None, seed: int = 0, upsampling: str = "transposed", kernel_size: int = 4,
+             update=None, objective: str = "cross-entropy"):
+    """The course DCGAN, compiled with XLA, trained on ``objective`` (a key of ``OBJECTIVES``) with the Adam
+    settings, critic updates and penalty of ``OBJECTIVE_SETTINGS`` (the course's: Adam(1e-3, beta_1=0.5) for both
+    networks and R1 with weight 1); ``lr``, ``d_lr`` (default ``lr``) and ``r1_weight`` override them.
+    ``"hinge"`` gives the discriminator spectral normalization.  ``upsampling`` and ``kernel_size``: see
+    ``build_generator``; ``update``: a learner's own update step (see ``GAN``)."""
+    if objective not in OBJECTIVE_SETTINGS:
+        raise ValueError(f"objective must be one of {sorted(OBJECTIVE_SETTINGS)}, got {objective!r}")
+    chosen = OBJECTIVE_SETTINGS[objective]
+    lr = lr or chosen["lr"]
     keras.utils.set_random_seed(seed)
-    model = GAN(build_generator(latent_dim, g_width, upsampling, kernel_size), build_discriminator(d_width), latent_dim,
-                generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay, r1_weight=r1_weight, seed=seed,
-                update=update)
-    model.compile(d_optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5),
-                  g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), jit_compile=training.jit_compile())
+    model = GAN(build_generator(latent_dim, g_width, upsampling, kernel_size),
+                build_discriminator(d_width, spectral_norm=objective == "hinge"), latent_dim,
+                generator_loss=generator_loss, data_range=(-1, 1), ema_decay=ema_decay,
+                r1_weight=chosen["r1_weight"] if r1_weight is None else r1_weight, seed=seed, update=update,
+                objective=objective, critic_steps=chosen["critic_steps"])
+    betas = {"beta_1": chosen["beta_1"], "beta_2": chosen["beta_2"]}
+    model.compile(d_optimizer=keras.optimizers.Adam(d_lr or lr, **betas),
+                  g_optimizer=keras.optimizers.Adam(lr, **betas), jit_compile=training.jit_compile())
     return model
 
 

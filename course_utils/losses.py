@@ -98,6 +98,15 @@ def generator_loss_wasserstein(fake_scores):
     return -ops.mean(fake_scores)
 
 
+def discriminator_loss_hinge(real_scores, fake_scores):
+    """E[max(0, 1 - f(x))] + E[max(0, 1 + f(G(z)))]: the hinge loss of the discriminator (Lim & Ye 2017; Miyato et
+    al. 2018 train it with spectral normalization).  Scores beyond the margins (f(x) >= 1 on real data, f <= -1 on
+    fakes) cost nothing, so unlike the cross-entropy it stops pushing once an example is classified with a margin;
+    the generator's loss is ``generator_loss_wasserstein``, -E[f(G(z))]."""
+    real_scores, fake_scores = _as_float(real_scores, fake_scores)
+    return ops.mean(ops.relu(1.0 - real_scores)) + ops.mean(ops.relu(1.0 + fake_scores))
+
+
 def interpolates(real, fake, seed=None):
     """x_hat = a x + (1 - a) G(z) with a ~ U(0, 1) drawn once per example (WGAN-GP, Gulrajani et al. 2017):
     the points between real and fake samples where the gradient penalty is taken.  ``seed``: an int or a

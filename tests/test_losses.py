@@ -47,6 +47,13 @@ def test_wasserstein_losses_are_the_mean_score_differences():
     assert value(losses.generator_loss_wasserstein(fake)) == pytest.approx(0.5)
 
 
+def test_hinge_loss_counts_only_the_examples_inside_the_margins():
+    real, fake = np.array([2.0, 0.5, -1.0]), np.array([-3.0, -0.5])
+    # real: 0 + 0.5 + 2 over 3; fake: 0 + 0.5 over 2
+    assert value(losses.discriminator_loss_hinge(real, fake)) == pytest.approx(2.5 / 3 + 0.25)
+    assert value(losses.discriminator_loss_hinge(np.ones(3), -np.ones(2))) == 0.0
+
+
 def test_interpolates_draw_one_uniform_alpha_per_example():
     real, fake = np.ones((4000, 3, 2)), np.zeros((4000, 3, 2))
     between = value(losses.interpolates(real, fake, seed=0))
