@@ -116,7 +116,10 @@ grade: student  ## grade SUBMISSIONS=<folder>/<student>/<notebook>.ipynb in fast
 
 wheelhouse: data  ## the wheels and MNIST that install the course with no network, in wheelhouse/ (README)
 	mkdir -p $(WHEELHOUSE)
-	$(WHEELHOUSE_PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) .
+	# the course's wheel is built from a copy: an in-tree build writes build/ and *.egg-info, which a test running
+	# at the same time (tests/test_package.py, CI's leg 1) also builds
+	copy=$$(mktemp -d) && cp -r pyproject.toml README.md course_utils "$$copy" && \
+	  $(WHEELHOUSE_PYTHON) -m pip wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) "$$copy" && rm -rf "$$copy"
 	$(WHEELHOUSE_PYTHON) -m pip download --quiet --only-binary=:all: $(WHEELHOUSE_PIP_ARGS) --dest $(WHEELHOUSE) ".[lab]"
 	cp "$$($(BIN)/python -c 'from course_utils import data; print(data.cache_path())')" $(WHEELHOUSE)/mnist.npz
 	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE)/*.whl | wc -l) wheels and mnist.npz, $$(du -sh $(WHEELHOUSE) | cut -f1)"
