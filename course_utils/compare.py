@@ -51,9 +51,14 @@ ROWS = [  # (key, label, format)
 ]
 
 
-def sample(decode: Decoder, latent_dim: int, n: int, seed: int = 0, batch: int = 1000) -> tuple[np.ndarray, float]:
-    """``n`` images in [0, 1] from latents z ~ N(0, I), and the sampling rate in images/s."""
-    z = np.random.default_rng(seed).normal(size=(n, latent_dim)).astype(np.float32)
+def sample(decode: Decoder, latent_dim: int, n: int, seed: int = 0, batch: int = 1000,
+           draw_latents=None) -> tuple[np.ndarray, float]:
+    """``n`` images in [0, 1] from latents z ~ N(0, I), or ``draw_latents(n, seed)`` (a learned prior's sampler,
+    e.g. ``vae.VAE.sample_prior``), and the sampling rate in images/s."""
+    if draw_latents is None:
+        z = np.random.default_rng(seed).normal(size=(n, latent_dim)).astype(np.float32)
+    else:
+        z = np.asarray(draw_latents(n, seed), np.float32)
     start = time.perf_counter()
     images = np.concatenate([decode(z[i:i + batch]) for i in range(0, n, batch)])
     return images, n / (time.perf_counter() - start)
@@ -67,9 +72,11 @@ def sample_scores(images01: np.ndarray, reference01: np.ndarray) -> dict:
             "sharpness": metrics.sharpness(images01)}
 
 
-def score_model(decode: Decoder, latent_dim: int, n: int, reference01: np.ndarray, seed: int = 0, **extra) -> dict:
-    """Sample ``n`` images, score them, time the sampling; ``extra`` adds rows (training time, NLL...)."""
-    images, rate = sample(decode, latent_dim, n, seed=seed)
+def score_model(decode: Decoder, latent_dim: int, n: int, reference01: np.ndarray, seed: int = 0, draw_latents=None,
+                **extra) -> dict:
+    """Sample ``n`` images (``draw_latents``: see ``sample``), score them, time the sampling; ``extra`` adds rows
+    (training time, NLL...)."""
+    images, rate = sample(decode, latent_dim, n, seed=seed, draw_latents=draw_latents)
     return {**sample_scores(images, reference01), "samples_per_second": rate, **extra}
 
 

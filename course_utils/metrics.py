@@ -336,7 +336,8 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.bernoulli_log_likelihood,
-                      decodes_per_call: int = 10000, seed: int = 0, progress: bool = False, bound=None) -> np.ndarray:
+                      decodes_per_call: int = 10000, seed: int = 0, progress: bool = False, bound=None,
+                      log_prior=None) -> np.ndarray:
     """Importance-weighted estimate of log p(x) per example, in nats (Burda et al. 2016).
 
     log p(x) ~ logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,  z_k ~ q(z|x).
@@ -349,7 +350,8 @@ def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.be
     posterior densities and the log-sum-exp are computed in float64 (``log q`` exactly, from the
     noise that drew z).  ``progress`` prints a line at every tenth of the images.  ``bound(log_weights)``, a
     learner's own importance-weighted bound (notebook 05's exercise), maps log weights of shape (images, K) to one
-    estimate per image in place of the log-sum-exp here.
+    estimate per image in place of the log-sum-exp here.  ``log_prior(z)`` gives log p(z) per row of z, shape
+    (latents, latent_dim), in float64 for a learned prior (``priors.MixturePrior.log_prob``); None is N(0, I).
     """
     x = np.asarray(x)
     rng = np.random.default_rng(seed)
@@ -364,7 +366,10 @@ def iw_log_likelihood(encode, decode, x, k: int = 1000, log_likelihood=losses.be
         repeated = np.broadcast_to(xb, (k, *xb.shape)).reshape(k * n, *xb.shape[1:])
         decoded = decode(z.reshape(k * n, latent).astype(np.float32))
         log_px_z = np.asarray(log_likelihood(repeated, decoded), np.float64).reshape(k, n)
-        log_pz = -0.5 * np.sum(LOG_2PI + z**2, axis=2)
+        if log_prior is None:
+            log_pz = -0.5 * np.sum(LOG_2PI + z**2, axis=2)
+        else:
+            log_pz = np.asarray(log_prior(z.reshape(k * n, latent)), np.float64).reshape(k, n)
         log_qz = -0.5 * np.sum(LOG_2PI + log_var + eps**2, axis=2)                # (z - mean)^2 / var = eps^2
         log_weights = log_px_z + log_pz - log_qz                                  # (k, n)
         if bound is None:
@@ -394,11 +399,12 @@ class Likelihood:
 
 def test_nll(model, test_binary, k: int = 1000, seed: int = 0, progress: bool = False, bound=None) -> Likelihood:
     """The importance-weighted NLL of a VAE (``encode``/``decode``) on binarized test images, with its protocol
-    (``bound``: see ``iw_log_likelihood``)."""
+    (``bound``: see ``iw_log_likelihood``); a VAE with a learned prior (``eval_prior``) is scored under it."""
     if getattr(model, "gaussian_sigma", None) is not None:
         raise ValueError("test_nll scores a Bernoulli decoder on binarized images; this VAE has a Gaussian likelihood "
                          "(gaussian_sigma), whose density on grey pixels is not comparable in nats")
+    prior = getattr(model, "eval_prior", None)
     per_image = -iw_log_likelihood(model.encode, model.decode, test_binary, k=k, seed=seed, progress=progress,
-                                   bound=bound)
+                                   bound=bound, log_prior=None if prior is None else prior.log_prob)
     stderr = float(np.std(per_image, ddof=1) / math.sqrt(len(per_image))) if len(per_image) > 1 else float("nan")
     return Likelihood(float(per_image.mean()), stderr, k, len(per_image))

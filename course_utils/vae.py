@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import data, losses, training
+from course_utils import data, losses, priors, training
 
 IMAGE_SHAPE = (28, 28, 1)
 BATCH_SIZE = 64  # the course run: notebook 05, `make weights` and `make bench` read these
@@ -101,13 +101,44 @@ class VAE(keras.Model):
     With ``ema_decay``, averaged copies ``encoder_ema``/``decoder_ema`` follow the trained
     networks (``training.averaged_copy``), and evaluation (``test_step``, ``encode``,
     ``decode``, calling the model) uses them: the trained model *is* the averaged one.
+
+    Two better objectives (notebook 08):
+
+    - ``iw_samples`` = k > 1 trains on the importance-weighted bound of Burda et al. 2016 (IWAE),
+      log (1/k) sum_i p(x, z_i) / q(z_i|x) with z_1..z_k ~ q(z|x), which lies between the ELBO (k = 1) and
+      log p(x) and tightens as k grows; each update decodes k latents per image.  It is a bound on log p(x)
+      only with β = 1 and no remedy, so those combinations are refused.  The logged ``iw_bound`` is its batch
+      mean; ``reconstruction`` and ``kl`` stay the ELBO's terms, averaged over the k draws.  k = 1 is the
+      ordinary training above, unchanged.
+    - ``prior``, a learned prior (``priors.MixturePrior``) trained with the VAE in place of N(0, I).  Its KL
+      term has no closed form: it is estimated as log q(z|x) - log p(z) at the same z that the
+      reconstruction uses (unbiased, one sample per image).  Free bits count each dimension's closed-form KL
+      against N(0, 1), so they are refused with it.  ``sample_prior`` draws from whichever prior the VAE has.
     """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
                  dynamic_binarization: bool = True, ema_decay: float | None = None, seed: int = 0,
                  kl_warmup_steps: int = 0, free_bits: float = 0.0, gaussian_sigma: float | None = None,
-                 sampling: type[layers.Layer] | None = None, negative_elbo=None, **kwargs):
+                 sampling: type[layers.Layer] | None = None, negative_elbo=None, iw_samples: int = 1,
+                 prior: priors.MixturePrior | None = None, **kwargs):
         super().__init__(**kwargs)
+        if int(iw_samples) != iw_samples or iw_samples < 1:
+            raise ValueError(f"iw_samples is the number of importance samples per image: a whole number >= 1 (1: the "
+                             f"ordinary ELBO); got {iw_samples!r}")
+        if iw_samples > 1 and (beta != 1 or kl_warmup_steps or free_bits or negative_elbo is not None
+                               or sampling is not None):
+            raise ValueError("the importance-weighted bound (iw_samples > 1) bounds log p(x) only with beta=1 and no "
+                             "kl_warmup_steps, free_bits, or own sampling/negative_elbo code: drop those, or use "
+                             "iw_samples=1")
+        if prior is not None and (free_bits or negative_elbo is not None):
+            raise ValueError("free bits and negative_elbo use the closed-form KL against N(0, I), which a learned "
+                             "prior does not have: use prior=None with them, or drop them")
+        latent_dim = int(decoder.input_shape[-1])
+        if prior is not None and prior.latent_dim != latent_dim:
+            raise ValueError(f"the prior has {prior.latent_dim} latent dimensions and the decoder takes {latent_dim}: "
+                             f"build MixturePrior(latent_dim={latent_dim}, ...)")
+        self.iw_samples, self.prior, self.latent_dim = int(iw_samples), prior, latent_dim
+        self.prior_ema = training.averaged_copy(prior) if ema_decay is not None and prior is not None else None
         if negative_elbo is not None and (beta != 1 or kl_warmup_steps or free_bits or gaussian_sigma is not None):
             raise ValueError("negative_elbo replaces the plain negative ELBO with a Bernoulli likelihood: use it with "
                              "beta=1 and without kl_warmup_steps, free_bits or gaussian_sigma")
@@ -131,7 +162,9 @@ class VAE(keras.Model):
         self.negative_elbo = negative_elbo
         self.sampling = (sampling or Sampling)(seed=seed)
         self.binarize_noise = keras.random.SeedGenerator(seed + 1)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "elbo")}
+        self.importance_noise = keras.random.SeedGenerator(seed + 2)
+        names = ("loss", "reconstruction", "kl", "elbo") + (("iw_bound",) if self.iw_samples > 1 else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # both networks arrive built; this lets checkpoints restore before fit
 
     @property
@@ -141,8 +174,8 @@ class VAE(keras.Model):
     @property
     def parts(self) -> dict[str, keras.Model]:
         """The networks that make up a trained VAE, by name (what ``training.fit_or_load`` saves)."""
-        parts = {"encoder": self.encoder, "decoder": self.decoder,
-                 "encoder_ema": self.encoder_ema, "decoder_ema": self.decoder_ema}
+        parts = {"encoder": self.encoder, "decoder": self.decoder, "prior": self.prior,
+                 "encoder_ema": self.encoder_ema, "decoder_ema": self.decoder_ema, "prior_ema": self.prior_ema}
         return {name: network for name, network in parts.items() if network is not None}
 
     @property
@@ -152,7 +185,9 @@ class VAE(keras.Model):
         settings = {"beta": self.beta, "dynamic_binarization": self.dynamic_binarization, "ema_decay": self.ema_decay,
                     "seed": self.seed, "optimizer": training.optimizer_settings(self.optimizer)}
         remedies = {"kl_warmup_steps": self.kl_warmup_steps, "free_bits": self.free_bits,
-                    "gaussian_sigma": self.gaussian_sigma,
+                    "gaussian_sigma": self.gaussian_sigma, "iw_samples": self.iw_samples > 1 and self.iw_samples,
+                    "prior": self.prior is not None and {"class": type(self.prior).__name__,
+                                                         "components": self.prior.components},
                     **{name: training.code_fingerprint(code) for name, code in self.own_code.items()}}
         # recorded only when used, so that the runs made before these options existed keep their folders (and a
         # learner's own code trains a run of its own)
@@ -164,6 +199,11 @@ class VAE(keras.Model):
         if self.encoder_ema is not None:
             return self.encoder_ema, self.decoder_ema
         return self.encoder, self.decoder
+
+    @property
+    def eval_prior(self) -> priors.MixturePrior | None:
+        """The learned prior used for evaluation (the averaged one with ``ema_decay``), or None for N(0, I)."""
+        return self.prior_ema if self.prior_ema is not None else self.prior
 
     def fit(self, x=None, *args, **kwargs):
         """``keras.Model.fit`` after checking shape and range: grey images in [0, 1]."""
@@ -180,15 +220,40 @@ class VAE(keras.Model):
         return decoder(self.sampling([mean, log_var]), training=training)
 
     def _forward(self, x, encoder, decoder, training):
-        """(mean, log_var, logits): q(z|x)'s parameters and the decoder's logits for one z ~ q(z|x)."""
+        """(mean, log_var, z, logits): q(z|x)'s parameters, one z ~ q(z|x) and the decoder's logits for it."""
         mean, log_var = encoder(x, training=training)
-        return mean, log_var, decoder(self.sampling([mean, log_var]), training=training)
+        z = self.sampling([mean, log_var])
+        return mean, log_var, z, decoder(z, training=training)
 
-    def _terms(self, x, mean, log_var, logits):
-        """The batch means of the reconstruction term and of each latent dimension's KL, in nats."""
-        reconstruction = -self.log_likelihood(x, logits)   # nats per image
-        kl_per_dimension = losses.gaussian_kl_per_dimension(mean, log_var)
-        return ops.mean(reconstruction), ops.mean(kl_per_dimension, axis=0)
+    def _terms(self, x, mean, log_var, z, logits, prior):
+        """(reconstruction, KL, KL per latent dimension): batch means in nats.  Against N(0, I) the KL is in closed
+        form; against a learned ``prior`` it is log q(z|x) - log p(z) at the sample z, with no per-dimension split
+        (None)."""
+        reconstruction = ops.mean(-self.log_likelihood(x, logits))   # nats per image
+        if prior is not None:
+            return reconstruction, ops.mean(losses.log_normal_diag(z, mean, log_var) - prior.log_prob(z)), None
+        kl_per_dimension = ops.mean(losses.gaussian_kl_per_dimension(mean, log_var), axis=0)
+        return reconstruction, ops.sum(kl_per_dimension), kl_per_dimension
+
+    def _importance_weighted(self, x, encoder, decoder, prior, training, k=None):
+        """(reconstruction, KL, importance-weighted bound), batch means in nats, from k latents (``iw_samples``
+        unless given) z_i = mean + sigma * eps_i per image; log q(z_i|x) is taken from the noise eps_i that drew
+        z_i."""
+        mean, log_var = encoder(x, training=training)
+        k = k or self.iw_samples
+        eps = keras.random.normal((k, *ops.shape(mean)), seed=self.importance_noise, dtype=mean.dtype)
+        z = mean[None] + ops.exp(0.5 * log_var)[None] * eps                        # (k, batch, latent)
+        flat = ops.reshape(z, (-1, self.latent_dim))
+        repeated = ops.reshape(ops.tile(x[None], (k, 1, 1, 1, 1)), (-1, *IMAGE_SHAPE))
+        log_px_z = ops.reshape(self.log_likelihood(repeated, decoder(flat, training=training)), (k, -1))
+        log_qz = -0.5 * ops.sum(losses.LOG_2PI + log_var[None] + ops.square(eps), axis=2)
+        if prior is None:
+            log_pz, kl = -0.5 * ops.sum(losses.LOG_2PI + ops.square(z), axis=2), losses.gaussian_kl(mean, log_var)
+        else:
+            log_pz = ops.reshape(prior.log_prob(flat), (k, -1))
+            kl = log_qz - log_pz
+        bound = losses.importance_weighted_bound(ops.transpose(log_px_z + log_pz - log_qz))
+        return -ops.mean(log_px_z), ops.mean(kl), ops.mean(bound)
 
     def log_likelihood(self, x, logits):
         """log p(x | z) per image, in nats, for the decoder's ``logits``: Bernoulli, or the fixed-variance Gaussian
@@ -219,9 +284,9 @@ class VAE(keras.Model):
         everywhere = tf.distribute.get_replica_context().all_reduce("MEAN", ops.stop_gradient(kl_per_dimension))
         return ops.sum(ops.where(everywhere > self.free_bits, kl_per_dimension, self.free_bits))
 
-    def _record(self, reconstruction, kl, loss):
-        for name, value in (("loss", loss), ("reconstruction", reconstruction), ("kl", kl),
-                            ("elbo", -(reconstruction + kl))):
+    def _record(self, reconstruction, kl, loss, iw_bound=None):
+        values = {"loss": loss, "reconstruction": reconstruction, "kl": kl, "elbo": -(reconstruction + kl)}
+        for name, value in (values | ({"iw_bound": iw_bound} if iw_bound is not None else {})).items():
             self.trackers[name].update_state(value)
         return training.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
@@ -230,28 +295,39 @@ class VAE(keras.Model):
         if self.dynamic_binarization:  # a fresh Bernoulli draw of every pixel, every step
             x = ops.cast(keras.random.uniform(ops.shape(x), seed=self.binarize_noise) < x, x.dtype)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        iw_bound = None
         with tf.GradientTape() as tape:
-            mean, log_var, logits = self._forward(x, self.encoder, self.decoder, training=True)
-            reconstruction, kl_per_dimension = self._terms(x, mean, log_var, logits)
-            kl = ops.sum(kl_per_dimension)
-            if self.negative_elbo is not None:
-                loss = ops.mean(self.negative_elbo(x, logits, mean, log_var))
+            if self.iw_samples > 1:
+                reconstruction, kl, iw_bound = self._importance_weighted(x, self.encoder, self.decoder, self.prior,
+                                                                         training=True)
+                loss = -iw_bound
             else:
-                trained_kl = self.free_bits_kl(kl_per_dimension) if self.free_bits else kl
-                loss = reconstruction + self.training_kl_weight() * trained_kl
+                mean, log_var, z, logits = self._forward(x, self.encoder, self.decoder, training=True)
+                reconstruction, kl, kl_per_dimension = self._terms(x, mean, log_var, z, logits, self.prior)
+                if self.negative_elbo is not None:
+                    loss = ops.mean(self.negative_elbo(x, logits, mean, log_var))
+                else:
+                    trained_kl = self.free_bits_kl(kl_per_dimension) if self.free_bits else kl
+                    loss = reconstruction + self.training_kl_weight() * trained_kl
             scaled = loss / replicas  # inside the tape, or it has no gradient
-        weights = self.encoder.trainable_weights + self.decoder.trainable_weights
+        live = [network for network in (self.encoder, self.decoder, self.prior) if network is not None]
+        weights = [weight for network in live for weight in network.trainable_weights]
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         if self.encoder_ema is not None:
-            for average, live in ((self.encoder_ema, self.encoder), (self.decoder_ema, self.decoder)):
-                training.update(average, live, self.optimizer.iterations, self.ema_decay)
-        return self._record(reconstruction, kl, loss)
+            averages = (self.encoder_ema, self.decoder_ema, self.prior_ema)
+            for average, network in zip(averages, live):
+                training.update(average, network, self.optimizer.iterations, self.ema_decay)
+        return self._record(reconstruction, kl, loss, iw_bound)
 
     def test_step(self, batch):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
-        reconstruction, kl_per_dimension = self._terms(x, *self._forward(x, *self.eval_networks, training=False))
-        kl = ops.sum(kl_per_dimension)
-        return self._record(reconstruction, kl, reconstruction + self.beta * kl)
+        encoder, decoder = self.eval_networks
+        mean, log_var, z, logits = self._forward(x, encoder, decoder, training=False)
+        reconstruction, kl, _ = self._terms(x, mean, log_var, z, logits, self.eval_prior)
+        iw_bound = None
+        if self.iw_samples > 1:
+            iw_bound = self._importance_weighted(x, encoder, decoder, self.eval_prior, training=False)[2]
+        return self._record(reconstruction, kl, reconstruction + self.beta * kl, iw_bound)
 
     # the course's VAE interface ----------------------------------------------------------
 
@@ -266,19 +342,33 @@ class VAE(keras.Model):
         """The decoder's Bernoulli means (pixel probabilities in [0, 1]) for latents ``z``, as NumPy."""
         return ops.convert_to_numpy(ops.sigmoid(self.decode(np.asarray(z, np.float32))))
 
+    def sample_prior(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` latents from the VAE's prior, float32 NumPy: N(0, I) drawn with NumPy's generator for ``seed``
+        (the same draws as ``compare.sample``), or the learned prior's ``sample``."""
+        prior = self.eval_prior
+        if prior is None:
+            return np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype(np.float32)
+        return prior.sample(n, seed)
+
 
 def make_vae(latent_dim: int = 32, width: int = 16, lr: float = 2e-3, beta: float = 1.0,
              ema_decay: float | None = 0.999, seed: int = 0, kl_warmup_steps: int = 0, free_bits: float = 0.0,
              gaussian_sigma: float | None = None, sampling: type[layers.Layer] | None = None,
-             negative_elbo=None) -> VAE:
+             negative_elbo=None, iw_samples: int = 1, prior_components: int = 0) -> VAE:
     """The course VAE, compiled with Adam and XLA, evaluated with averaged weights (the settings of notebook 05).
-    ``kl_warmup_steps``, ``free_bits`` and ``gaussian_sigma`` (trained on grey pixels, not binarized), and a
-    learner's own ``sampling`` layer and ``negative_elbo``: see ``VAE``."""
+    ``kl_warmup_steps``, ``free_bits`` and ``gaussian_sigma`` (trained on grey pixels, not binarized), a
+    learner's own ``sampling`` layer and ``negative_elbo``, and ``iw_samples`` (IWAE training): see ``VAE``.
+    ``prior_components`` > 0 learns a mixture-of-Gaussians prior with that many components
+    (``priors.MixturePrior``) in place of N(0, I)."""
     keras.utils.set_random_seed(seed)
+    if int(prior_components) != prior_components or prior_components < 0:
+        raise ValueError(f"prior_components is the learned prior's number of Gaussians: a whole number, 0 for the "
+                         f"fixed N(0, I); got {prior_components!r}")
+    prior = priors.MixturePrior(latent_dim, prior_components, seed=seed) if prior_components else None
     model = VAE(build_encoder(latent_dim, width), build_decoder(latent_dim, width), beta=beta,
                 dynamic_binarization=gaussian_sigma is None, ema_decay=ema_decay, seed=seed,
                 kl_warmup_steps=kl_warmup_steps, free_bits=free_bits, gaussian_sigma=gaussian_sigma,
-                sampling=sampling, negative_elbo=negative_elbo)
+                sampling=sampling, negative_elbo=negative_elbo, iw_samples=iw_samples, prior=prior)
     model.compile(keras.optimizers.Adam(lr), jit_compile=training.jit_compile())
     return model
 
