@@ -319,6 +319,19 @@ def generator_gradient_norm(model: GAN, z, generator_loss: str):
     return tf.linalg.global_norm(tape.gradient(loss, model.generator.trainable_weights))
 
 
+def critic_gradient_norms(model: GAN, real, fake, seed: int = 0) -> np.ndarray:
+    """||grad_x f(x_hat)|| at ``losses.interpolates`` of ``real`` and ``fake`` (one per pair), f the discriminator's
+    score (the logit for the cross-entropy objective): how steep it is between the data and the samples.  WGAN-GP
+    pushes these norms towards 1; nothing is updated (``training=False``, so spectral normalization's power
+    iteration does not run)."""
+    between = losses.interpolates(real, fake, seed=seed)
+    with tf.GradientTape() as tape:
+        tape.watch(between)
+        total = ops.sum(model.discriminator(between, training=False))
+    gradients = ops.reshape(tape.gradient(total, between), (ops.shape(between)[0], -1))
+    return ops.convert_to_numpy(ops.sqrt(ops.sum(ops.square(gradients), axis=1)))
+
+
 def discriminator_takeover(model: GAN, x, steps: int, batch_size: int = BATCH_SIZE, seed: int = 0) -> dict:
     """Train only the discriminator of ``model`` for ``steps`` updates, its generator frozen, and record what the
     generator would feel: "the discriminator wins", made on purpose (notebook 07).

@@ -51,6 +51,15 @@ def test_the_gradient_penalty_of_a_linear_critic_is_its_weight_norm_minus_one_sq
     assert penalty == pytest.approx((norm - 1) ** 2, rel=1e-4)
 
 
+def test_the_critics_gradient_norm_of_a_linear_critic_is_its_weight_norm(tanh_images):
+    keras.utils.set_random_seed(0)
+    linear = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model = gan.GAN(gan.build_generator(8, width=8), linear, 8, objective="wgan-gp")
+    norms = gan.critic_gradient_norms(model, tanh_images(4, seed=0), tanh_images(4, seed=1))
+    np.testing.assert_allclose(norms, np.linalg.norm(linear.layers[-1].kernel.numpy()), rtol=1e-5)
+    assert norms.shape == (4,)
+
+
 @pytest.mark.parametrize("objective", sorted(gan.OBJECTIVES))
 def test_every_objective_trains_both_networks_and_logs_what_its_discriminator_returns(objective, tanh_images):
     model = tiny(objective)
