@@ -2,8 +2,9 @@
 
 The standard normal prior is fixed, and the ELBO's KL term pulls every q(z|x) towards it; what the encoder
 cannot squeeze into N(0, I) leaves regions the prior covers but no training image maps to (notebook 07's
-"holes"), and samples drawn there decode to blurs.  A learned prior moves its mass to where the encoders'
-posteriors are (the aggregate posterior), so that fewer prior samples fall in the holes.  The mixture's
+"holes"), where samples decode to what no training image looks like.  A learned prior can move its mass towards
+where the encoder's posteriors are (the aggregate posterior); whether its samples then score better is measured
+(``benchmarks/bench_objectives.py``), not assumed.  The mixture's
 weights, means and log-variances are trained with the VAE, on the same ELBO.  (The VampPrior of Tomczak &
 Welling 2018 is a mixture too, of the encoder's own posteriors at learned pseudo-inputs.)
 
