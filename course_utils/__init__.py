@@ -31,6 +31,7 @@ module              what it holds                                               
                     a Gaussian likelihood; the explainer's small 2-D VAE
 ``metrics``         the MNIST classifier's features; FID, KID, precision/recall,  04 05 06 07
                     coverage, sharpness, likelihood
+``priors``          a learned mixture-of-Gaussians prior for the VAE              08
 ``latent``          Gaussian grids, slerp, latent widgets                         05 06
 ``interactive``     the GAN lab and the VAE explainer: states drawn as pictures,  01 05
                     and their widgets
