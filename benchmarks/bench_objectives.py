@@ -103,7 +103,7 @@ def gan_table(runs: list[dict], floor: float) -> None:
         by_objective.setdefault(run["objective"], []).append(run)
     marks = [row["seconds"] for row in runs[0]["marks"]]
     print(f"\nMNIST-FID (5,000 samples vs the test set; floor {floor:.2f}), mean ± sd over seeds, by training minute:")
-    print(f"{'objective':<15}" + "".join(f"{m / 60:>14.0f}" for m in marks) + f"{'img/s':>9}{'G upd/s':>9}"
+    print(f"{'objective':<15}" + "".join(f"{m / 60:>15.0f}" for m in marks) + f"{'img/s':>9}{'G upd/s':>9}"
           + f"{'critic |grad|':>15}{'W estimate':>12}")
     means = {}
     for objective, group in by_objective.items():

@@ -4,6 +4,8 @@ Used by notebook 01 to check the theory with numbers:
 
 - on 1-D densities: the optimal discriminator D*(x) = p_data / (p_data + p_g),
   C(G) = V(D*, G) = -log 4 + 2 JSD(p_data || p_g), and the dynamics of gradient play;
+- the Wasserstein-1 distance of two 1-D densities and its optimal 1-Lipschitz critic, for notebook 08's
+  comparison with D*;
 - on 1-D Gaussians p_data = N(0, 1), p_g = N(mu, s^2): the generator's two losses against a discriminator
   held fixed at the optimum D*_0 for (mu0, s0), their gradients, and the divergences whose gradients they
   match: the non-saturating gradient is that of KL(p_g || p_data) - 2 JSD (Arjovsky & Bottou 2017,
@@ -59,6 +61,36 @@ def jsd(p, q, dx: float = 1.0) -> float:
 def gaussian_log_pdf(x, mean: float = 0.0, std: float = 1.0):
     """log N(x; mean, std^2), without the underflow of ``log(gaussian_pdf(...))`` far in the tails."""
     return -0.5 * ((x - mean) / std) ** 2 - np.log(std) - 0.5 * np.log(2 * np.pi)
+
+
+def wasserstein_1(p_data, p_g, dx: float) -> float:
+    """W_1(p_data, p_g) of two 1-D densities on a uniform grid: the area between their CDFs, integral |F_g - F_data|.
+
+    In 1-D the optimal transport plan is monotone, so W_1 needs only the CDFs (Villani 2009, Remark 2.19).
+    """
+    p_data, p_g = _same_grid(p_data, p_g)
+    return float(np.sum(np.abs(np.cumsum(p_g - p_data) * dx)) * dx)
+
+
+def optimal_critic(p_data, p_g, dx: float) -> np.ndarray:
+    """The 1-Lipschitz critic f that maximises E_data[f] - E_g[f], on the grid (its constant fixed so that f has
+    mean 0 under the mixture (p_data + p_g) / 2).
+
+    Integrating by parts, E_data[f] - E_g[f] = integral f'(x) (F_g(x) - F_data(x)) dx, largest for
+    f' = sign(F_g - F_data), where it equals ``wasserstein_1``.  Unlike D* = p_data / (p_data + p_g), whose
+    slope vanishes once the two densities stop overlapping, this critic keeps slope 1 between them.
+    """
+    p_data, p_g = _same_grid(p_data, p_g)
+    f = np.cumsum(np.sign(np.cumsum(p_g - p_data) * dx)) * dx
+    mixture = 0.5 * (p_data + p_g)
+    return f - np.sum(f * mixture) / np.sum(mixture)
+
+
+def _same_grid(p_data, p_g):
+    p_data, p_g = np.asarray(p_data, float), np.asarray(p_g, float)
+    if p_data.shape != p_g.shape or p_data.ndim != 1:
+        raise ValueError(f"p_data and p_g must be 1-D arrays on the same grid: {p_data.shape} vs {p_g.shape}")
+    return p_data, p_g
 
 
 # --- the generator's losses against a fixed D*, on 1-D Gaussians (p_data = N(0, 1)) ---------------

@@ -211,3 +211,32 @@ def test_rate_is_mutual_information_plus_marginal_kl():
     assert exact["marginal_kl"] == pytest.approx(0.0, abs=1e-12)
     for got, want in zip(model.beta_optimal_q(x[:5], 1.0), model.posterior(x[:5])):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("mu, s, expected", [(3.0, 1.0, 3.0), (-1.5, 1.0, 1.5), (0.0, 2.0, np.sqrt(2 / np.pi)),
+                                             (0.0, 0.5, 0.5 * np.sqrt(2 / np.pi))])
+def test_wasserstein_1_of_gaussians_matches_its_closed_form(mu, s, expected):
+    """A shift by mu moves every unit of mass |mu|; a scaling by s moves x to s x, at cost |1 - s| E|x|."""
+    x = np.linspace(-15, 15, 30001)
+    dx = x[1] - x[0]
+    p, q = theory_gan.gaussian_pdf(x), theory_gan.gaussian_pdf(x, mu, s)
+    assert theory_gan.wasserstein_1(p, q, dx) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize("mu", [0.5, 4.0, 12.0])
+def test_the_optimal_critic_is_1_lipschitz_attains_w1_and_keeps_its_slope_where_d_star_saturates(mu):
+    x = np.linspace(-20, 30, 50001)
+    dx = x[1] - x[0]
+    p, q = theory_gan.gaussian_pdf(x), theory_gan.gaussian_pdf(x, mu, 1.0)
+    f = theory_gan.optimal_critic(p, q, dx)
+    assert np.max(np.abs(np.diff(f))) <= dx * (1 + 1e-9)
+    assert np.sum(f * (p - q)) * dx == pytest.approx(theory_gan.wasserstein_1(p, q, dx), rel=1e-4)
+    between = (x > 0) & (x < mu)  # data on the left, samples on the right: f falls with slope -1 between them
+    assert np.allclose(np.diff(f)[between[:-1]] / dx, -1.0)
+    d_star_slope = np.abs(np.gradient(theory_gan.optimal_discriminator(p, q), dx))[np.argmin(np.abs(x - mu))]
+    assert (d_star_slope < 1e-6) == (mu >= 12.0)  # at the samples D* is flat once the densities stop overlapping
+
+
+def test_wasserstein_1_refuses_densities_on_different_grids():
+    with pytest.raises(ValueError, match="same grid"):
+        theory_gan.wasserstein_1(np.ones(5), np.ones(6), 0.1)
