@@ -23,39 +23,15 @@ import course_utils
 course_utils.start()  # before anything imports TensorFlow, so its start-up noise is filtered
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from course_utils import compare, config, data, diagnostics, gan, metrics, training, vae
+from course_utils import compare, data, diagnostics, gan, metrics, objectives, training, vae
 
 N_EVAL, N_PAIRS, K = 5000, 256, 1000
-VAE_VARIANTS = {  # name -> make_vae options
-    "course VAE": {},
-    "IWAE k=5": {"iw_samples": 5},
-    "IWAE k=50": {"iw_samples": 50},
-    "mixture prior (20)": {"prior_components": 20},
-}
-LITERATURE = [  # (nats, model, what differs from our protocol)
-    (86.76, "VAE, 2 stochastic layers (Burda et al. 2016)", "MLPs, 3,280 passes over the data, K = 5,000"),
-    (82.90, "IWAE k=50, 2 stochastic layers (Burda et al. 2016)", "MLPs, 3,280 passes over the data, K = 5,000"),
-    (81.0, "ResNet conv VAE, ≈ (Kingma et al. 2016)", "deep ResNets, a GPU and hours of training"),
-    (81.09, "convHVAE + VampPrior (Tomczak & Welling 2018)", "2 stochastic layers, gated convolutions, KL warm-up, "
-     "K = 5,000, a GPU and hundreds of epochs"),
-]
-
-
-def load_results(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def save_result(path: Path, results: dict, key: str, value: dict) -> None:
-    results[key] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    config.write_atomically(path, lambda tmp: tmp.write_text(json.dumps(results, indent=1)))
 
 
 def every_minute(minutes: float) -> list[float]:
@@ -97,35 +73,6 @@ def run_gan(objective: str, seed: int, x, real_features, marks) -> dict:
     return {"objective": objective, "seed": seed, "marks": rows}
 
 
-def gan_table(runs: list[dict], floor: float) -> None:
-    by_objective = {}
-    for run in runs:
-        by_objective.setdefault(run["objective"], []).append(run)
-    marks = [row["seconds"] for row in runs[0]["marks"]]
-    print(f"\nMNIST-FID (5,000 samples vs the test set; floor {floor:.2f}), mean ± sd over seeds, by training minute:")
-    print(f"{'objective':<15}" + "".join(f"{m / 60:>15.0f}" for m in marks) + f"{'img/s':>9}{'G upd/s':>9}"
-          + f"{'critic |grad|':>15}{'W estimate':>12}")
-    means = {}
-    for objective, group in by_objective.items():
-        fids = np.array([[row["fid"] for row in run["marks"]] for run in group])
-        means[objective] = fids.mean(axis=0)
-        last = [run["marks"][-1] for run in group]
-        spreads = fids.std(axis=0, ddof=1) if len(group) > 1 else np.zeros(len(marks))
-        cells = "".join(f"{mean:>8.2f} ± {sd:<4.2f}" for mean, sd in zip(means[objective], spreads))
-        rate = np.mean([row["images"] / row["seconds"] for row in last])
-        updates = np.mean([row["generator_updates"] / row["seconds"] for row in last])
-        grad = np.mean([row["critic_gradient_norm"] for row in last])
-        wasserstein = np.mean([row.get("wasserstein", np.nan) for row in last])
-        print(f"{objective + f' ({len(group)})':<15}{cells}{rate:>9.0f}{updates:>9.1f}{grad:>15.2f}"
-              f"{wasserstein:>12.2f}")
-    default = means.get("cross-entropy")
-    if default is None:
-        return
-    winners = [name for name, fid in means.items() if name != "cross-entropy" and np.all(fid <= default)]
-    print("target (an objective at least as good as the course default at every mark): "
-          + (f"met by {', '.join(winners)}" if winners else "NOT met: none is at every mark"))
-
-
 # --- VAE ----------------------------------------------------------------------------------------
 
 
@@ -156,21 +103,6 @@ def run_vae(name: str, options: dict, seed: int, x01, test_binary, test01, marks
             "precision": float(samples["precision"]), "recall": float(samples["recall"])}
 
 
-def vae_table(runs: list[dict]) -> None:
-    print(f"\n{'VAE':<20}{'NLL (K=1000)':>16}{'test ELBO':>11}{'KL':>7}{'active':>8}{'FID':>7}{'epochs':>8}"
-          f"{'img/s':>7}{'min':>6}")
-    for run in runs:
-        print(f"{run['name']:<20}{run['nll']:>9.2f} ± {run['nll_stderr']:.2f}{run['test_elbo']:>11.2f}"
-              f"{run['test_kl']:>7.1f}{run['active_units']:>8}{run['fid']:>7.2f}{run['epochs']:>8.1f}"
-              f"{run['images_per_second']:>7.0f}{run['minutes']:>6.0f}")
-    print("published, each under its own protocol (the whole test set; dynamically binarized MNIST):")
-    for nats, model, differs in LITERATURE:
-        print(f"  {nats:6.2f}  {model}: {differs}")
-    best = min(runs, key=lambda run: run["nll"])
-    print(f"target (test NLL <= 82 nats within the budget): {'met' if best['nll'] <= 82 else 'MISSED'}; best: "
-          f"{best['name']} at {best['nll']:.2f} ± {best['nll_stderr']:.2f} after {best['minutes']:.0f} min")
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--part", choices=("gan", "vae", "both"), default="both")
@@ -178,11 +110,12 @@ def main():
     parser.add_argument("--vae-minutes", type=float, default=15, help="training budget per VAE")
     parser.add_argument("--nll-k", type=int, default=K, help="importance samples per test image for the NLL")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="GAN seeds")
-    parser.add_argument("--vae-variants", nargs="+", default=list(VAE_VARIANTS), choices=list(VAE_VARIANTS))
+    parser.add_argument("--vae-variants", nargs="+", default=list(objectives.VAE_VARIANTS),
+                        choices=list(objectives.VAE_VARIANTS))
     parser.add_argument("--results", type=Path, default=Path("test-output/bench_objectives.json"),
                         help="finished runs are kept here; a rerun skips them")
     args = parser.parse_args()
-    results = load_results(args.results)
+    results = objectives.load_results(args.results)
     mnist = data.load_mnist(verbose=False)
     test01 = data.to_unit(mnist.x_test)
     if args.part in ("gan", "both"):
@@ -194,23 +127,24 @@ def main():
         runs = []
         for objective in gan.OBJECTIVES:
             for seed in args.seeds:
-                key = f"gan/{objective}/seed{seed}/{args.gan_minutes:g}min"
+                key = objectives.gan_key(objective, seed, args.gan_minutes)
                 if key not in results:
-                    save_result(args.results, results, key, run_gan(objective, seed, x, real_features, marks))
+                    run = run_gan(objective, seed, x, real_features, marks)
+                    objectives.save_result(args.results, results, key, run)
                 runs.append(results[key])
-        gan_table(runs, floor)
+        print("\n" + objectives.gan_table(runs, floor))
     if args.part in ("vae", "both"):
         x01, test_binary = data.to_unit(mnist.x_train), data.binarize(test01, seed=0)
         marks = every_minute(args.vae_minutes)
         print(f"## VAE objectives ({args.vae_minutes:g} min each, seed 0, NLL with K = {args.nll_k:,})", flush=True)
         runs = []
         for name in args.vae_variants:
-            key = f"vae/{name}/seed0/{args.vae_minutes:g}min/K{args.nll_k}"
+            key = objectives.vae_key(name, 0, args.vae_minutes, args.nll_k)
             if key not in results:
-                save_result(args.results, results, key,
-                            run_vae(name, VAE_VARIANTS[name], 0, x01, test_binary, test01, marks, args.nll_k))
+                run = run_vae(name, objectives.VAE_VARIANTS[name], 0, x01, test_binary, test01, marks, args.nll_k)
+                objectives.save_result(args.results, results, key, run)
             runs.append(results[key])
-        vae_table(runs)
+        print("\n" + objectives.vae_table(runs))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ module              what it holds                                               
                     dimension, active units, checkerboard share; a GAN run
                     scored every epoch
 ``compare``         scoring several models into one table; the shipped runs       05 06 07
+``objectives``      notebook 08's measurements: the benchmark's results file,     08
+                    its tables and FID-against-time curves
 ``exercises``       the exercise checks (CS231n-style relative errors)            all
 ``build_your_own``  checks of the learner's own GAN update, sampling layer,       04 05
                     ELBO, importance-weighted bound and FID

@@ -1,0 +1,52 @@
+"""Notebook 08's results file, tables and curves, on made-up runs whose answers are known."""
+
+import numpy as np
+import pytest
+
+from course_utils import objectives
+
+
+def gan_run(objective, seed, fids):
+    marks = [{"seconds": 60.0 * (i + 1), "images": 6000 * (i + 1), "generator_updates": 50 * (i + 1), "fid": fid,
+              "critic_gradient_norm": 1.0} for i, fid in enumerate(fids)]
+    return {"objective": objective, "seed": seed, "marks": marks}
+
+
+def vae_run(name, nll):
+    return {"name": name, "nll": nll, "nll_stderr": 0.2, "nll_k": 1000, "nll_images": 10000, "test_elbo": -nll - 4,
+            "test_kl": 25.0, "active_units": 16, "fid": 30.0, "epochs": 20.0, "images_per_second": 1500.0,
+            "minutes": 15.0}
+
+
+def test_fid_curves_are_the_mean_and_sd_over_seeds_at_each_mark():
+    runs = [gan_run("hinge", 0, [30, 20]), gan_run("hinge", 1, [34, 24])]
+    minutes, mean, spread = objectives.fid_curves(runs)["hinge"]
+    assert np.allclose(minutes, [1, 2]) and np.allclose(mean, [32, 22])
+    assert np.allclose(spread, [np.std([30, 34], ddof=1)] * 2)
+
+
+def test_fid_curves_refuse_runs_scored_at_different_times():
+    short = gan_run("hinge", 1, [34])
+    with pytest.raises(ValueError, match="different times"):
+        objectives.fid_curves([gan_run("hinge", 0, [30, 20]), short])
+
+
+@pytest.mark.parametrize("hinge, verdict", [([29, 19], "met by hinge"), ([29, 21], "NOT met"), ([31, 19], "NOT met")])
+def test_the_gan_target_needs_a_variant_at_least_as_good_at_every_mark(hinge, verdict):
+    runs = [gan_run("cross-entropy", 0, [30, 20]), gan_run("hinge", 0, hinge)]
+    assert verdict in objectives.gan_table(runs, floor=1.0).splitlines()[-1]
+
+
+@pytest.mark.parametrize("best, verdict", [(81.9, "met"), (82.1, "MISSED")])
+def test_the_vae_table_checks_the_nll_target_on_the_best_variant(best, verdict):
+    table = objectives.vae_table([vae_run("course VAE", 87.0), vae_run("IWAE k=5", best)])
+    assert table.splitlines()[-1].startswith(f"target (test NLL <= 82 nats within the budget): {verdict};")
+    assert "IWAE k=5 at" in table.splitlines()[-1] and "K = 1,000, on 10,000 test images" in table
+
+
+def test_results_are_saved_and_read_back_and_a_missing_file_is_empty(tmp_path):
+    path = tmp_path / "sub" / "results.json"
+    assert objectives.load_results(path) == {}
+    results = {}
+    objectives.save_result(path, results, objectives.gan_key("hinge", 2, 5), gan_run("hinge", 2, [10]))
+    assert objectives.load_results(path) == results and list(results) == ["gan/hinge/seed2/5min"]
