@@ -120,3 +120,22 @@ def vae_table(runs: list[dict]) -> str:
                  f"{'met' if best['nll'] <= NLL_TARGET else 'MISSED'}; best: {best['name']} at "
                  f"{best['nll']:.2f} ± {best['nll_stderr']:.2f} after {best['minutes']:.0f} min")
     return "\n".join(lines)
+
+
+def plot_fid_against_time(runs: list[dict], floor: float | None = None, ax=None):
+    """FID against training minutes, one line per objective (the mean over seeds, a dot at every mark) in a band
+    of ± one sd over seeds; the real-data floor as a dashed line.  Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        ax = plt.subplots(figsize=(6, 3.6))[1]
+    for objective, (minutes, mean, spread) in fid_curves(runs).items():
+        seeds = len(by_objective(runs)[objective])
+        (line,) = ax.plot(minutes, mean, marker="o", label=f"{objective} ({seeds} seed{'s' * (seeds > 1)})")
+        ax.fill_between(minutes, mean - spread, mean + spread, color=line.get_color(), alpha=0.2)
+    if floor is not None:
+        ax.axhline(floor, color="grey", linestyle="--", label="real digits (floor)")
+    ax.set(xlabel="training minutes (2-core CPU, evaluation excluded)", ylabel="MNIST-FID (lower is better)",
+           yscale="log")
+    ax.legend()
+    return ax

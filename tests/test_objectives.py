@@ -50,3 +50,14 @@ def test_results_are_saved_and_read_back_and_a_missing_file_is_empty(tmp_path):
     results = {}
     objectives.save_result(path, results, objectives.gan_key("hinge", 2, 5), gan_run("hinge", 2, [10]))
     assert objectives.load_results(path) == results and list(results) == ["gan/hinge/seed2/5min"]
+
+
+def test_the_fid_plot_draws_one_line_per_objective_and_the_floor():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    runs = [gan_run("cross-entropy", 0, [30, 20]), gan_run("hinge", 0, [29, 19]), gan_run("hinge", 1, [31, 21])]
+    ax = objectives.plot_fid_against_time(runs, floor=1.5)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["cross-entropy (1 seed)", "hinge (2 seeds)", "real digits (floor)"]
+    assert np.allclose(ax.get_lines()[1].get_ydata(), [30, 20])
