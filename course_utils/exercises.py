@@ -34,7 +34,9 @@ def graded(check):
 def relative_error(got, expected) -> float:
     """max |got - expected| / max(|got| + |expected|, tiny), elementwise."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    return float(np.max(np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), 1e-12)))
+    with np.errstate(invalid="ignore"):  # inf - inf: equal infinities count as agreeing, below
+        error = np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), 1e-12)
+    return float(np.max(np.where(got == expected, 0.0, error)))
 
 
 def check_close(name: str, got, expected, rtol: float = 1e-6) -> bool:
@@ -49,6 +51,13 @@ def check_close(name: str, got, expected, rtol: float = 1e-6) -> bool:
     got_shape, expected_shape = np.shape(got), np.shape(expected)
     if got_shape != expected_shape:
         print(f"{name}: wrong shape {got_shape}, expected {expected_shape}")
+        return False
+    overflowed = ~np.isfinite(np.asarray(got, dtype=np.float64)) & np.isfinite(np.asarray(expected, dtype=np.float64))
+    if np.any(overflowed):
+        where = np.unravel_index(np.argmax(overflowed), got_shape)
+        at = f" at index {tuple(int(i) for i in where)}" if got_shape else ""
+        print(f"{name}: not finite{at}: got {np.asarray(got)[where]!r}, expected {np.asarray(expected)[where]!r} -- "
+              "an exp or log over- or underflowed: compute it stably (in logs, e.g. with a log-sum-exp)")
         return False
     error = relative_error(got, expected)
     if error <= rtol:
@@ -634,3 +643,51 @@ def check_mse_gradient(mse_gradient) -> bool:
     cases = [(w, b, rng.normal(size=n), rng.normal(size=n)) for w, b, n in ((0.5, -1.0, 16), (2.0, 0.3, 40))]
     expected = np.array([[2 * np.mean((w * x + b - y) * x), 2 * np.mean(w * x + b - y)] for w, b, x, y in cases])
     return check_function("mse_gradient", _over_cases(mse_gradient, cases), (), expected, rtol=1e-6)
+
+
+# --- 08_better_objectives --------------------------------------------------------
+
+def _w1_gaussians_by_quadrature(m1: float, s1: float, m2: float, s2: float) -> float:
+    lo, hi = min(m1 - 12 * s1, m2 - 12 * s2), max(m1 + 12 * s1, m2 + 12 * s2)
+    x, dx = np.linspace(lo, hi, 400001, retstep=True)
+    return theory_gan.wasserstein_1(theory_gan.gaussian_pdf(x, m1, s1), theory_gan.gaussian_pdf(x, m2, s2), dx)
+
+
+@graded
+def check_w1_gaussians(w1_gaussians) -> bool:
+    """``w1_gaussians(m1, s1, m2, s2)``: the Wasserstein-1 distance between N(m1, s1^2) and N(m2, s2^2), in closed
+    form.  The reference is the area between the two CDFs by quadrature (``theory_gan.wasserstein_1``); the cases
+    include equal standard deviations (a pure shift) and equal means (a pure scaling)."""
+    cases = [(0.0, 1.0, 3.0, 1.0), (0.0, 1.0, 0.0, 2.0), (0.0, 1.0, 1.0, 0.5), (-1.0, 2.0, 0.5, 0.3),
+             (2.0, 0.7, -1.0, 1.7)]
+    expected = np.array([_w1_gaussians_by_quadrature(*case) for case in cases])
+    return check_function("w1_gaussians", _over_cases(w1_gaussians, cases), (), expected, rtol=1e-5)
+
+
+@graded
+def check_iw_bound_from_log_weights(iw_bound_from_log_weights) -> bool:
+    """``iw_bound_from_log_weights(log_w)``: the importance-weighted bound log (1/k) sum_i w_i for each column of
+    ``log_w`` (shape (k, batch), log w_i = log p(x, z_i) - log q(z_i | x)), finite for log-weights near -1000 as a
+    VAE's are on MNIST; the reference is a log-sum-exp shifted by each column's largest log-weight."""
+    rng = np.random.default_rng(8)
+    log_w = np.concatenate([rng.normal(-3.0, 2.0, size=(50, 3)), rng.normal(-900.0, 5.0, size=(50, 2))], axis=1)
+    top = log_w.max(axis=0)
+    expected = top + np.log(np.mean(np.exp(log_w - top), axis=0))
+    return check_function("iw_bound_from_log_weights", iw_bound_from_log_weights, (log_w,), expected, rtol=1e-9)
+
+
+@graded
+def check_mixture_log_density(mixture_log_density) -> bool:
+    """``mixture_log_density(z, means, log_vars, logits)``: log sum_c pi_c N(z; mu_c, diag exp(log_var_c)) for each
+    row of ``z`` (n, d), with pi = softmax(logits) over the C components (``means`` and ``log_vars`` are (C, d)),
+    finite for a z far from every component; ``priors.MixturePrior.log_prob`` computes the same in TensorFlow."""
+    rng = np.random.default_rng(20)
+    means, log_vars, logits = rng.normal(size=(3, 2)), rng.normal(0, 0.5, size=(3, 2)), np.array([0.5, -1.0, 2.0])
+    z = np.concatenate([rng.normal(size=(4, 2)), [[60.0, -60.0]]])
+    per_component = -0.5 * (((z[:, None] - means) ** 2 / np.exp(log_vars)) + log_vars + np.log(2 * np.pi)).sum(-1)
+    log_pi = logits - logits.max() - np.log(np.sum(np.exp(logits - logits.max())))
+    joint = per_component + log_pi
+    top = joint.max(axis=1)
+    expected = top + np.log(np.sum(np.exp(joint - top[:, None]), axis=1))
+    return check_function("mixture_log_density", mixture_log_density, (z, means, log_vars, logits), expected,
+                          rtol=1e-9)

@@ -363,8 +363,54 @@ CASES_00B = [
      ()),
 ]
 
+
+# --- 08_better_objectives ---------------------------------------------------------------------------
+def _w1_gaussians(m1, s1, m2, s2):
+    """E|a + b Z| for the comonotone coupling: a = m2 - m1, b = s2 - s1 (a folded normal's mean)."""
+    from math import erf, exp, pi, sqrt
+
+    a, b = m2 - m1, abs(s2 - s1)
+    if b == 0:
+        return abs(a)
+    return b * sqrt(2 / pi) * exp(-a * a / (2 * b * b)) + a * erf(a / (b * sqrt(2)))
+
+
+def _log_mean_exp(log_w):
+    top = np.max(log_w, axis=0)
+    return top + np.log(np.mean(np.exp(log_w - top), axis=0))
+
+
+def _mixture_log_density(z, means, log_vars, logits, softmax=True, var_as_std=False, stable=True):
+    scale2 = np.exp(log_vars) ** 2 if var_as_std else np.exp(log_vars)
+    log_n = -0.5 * ((z[:, None] - means) ** 2 / scale2 + np.log(scale2) + np.log(2 * np.pi)).sum(-1)
+    log_pi = logits - np.logaddexp.reduce(logits) if softmax else logits
+    if not stable:
+        with np.errstate(divide="ignore"):
+            return np.log(np.sum(np.exp(log_n + log_pi), axis=1))
+    return np.logaddexp.reduce(log_n + log_pi, axis=1)
+
+
+CASES_08 = [
+    (exercises.check_w1_gaussians, _w1_gaussians,
+     [lambda m1, s1, m2, s2: abs(m2 - m1),  # the spread ignored
+      lambda m1, s1, m2, s2: abs(m2 - m1) + abs(s2 - s1) * np.sqrt(2 / np.pi),  # the triangle inequality's bound
+      lambda m1, s1, m2, s2: np.sqrt((m2 - m1) ** 2 + (s2 - s1) ** 2)],  # W_2, not W_1
+     ()),
+    (exercises.check_iw_bound_from_log_weights, _log_mean_exp,
+     [lambda log_w: np.log(np.mean(np.exp(log_w), axis=0)),  # underflows to -inf near -900
+      lambda log_w: np.mean(log_w, axis=0),  # the ELBO's estimate, k samples averaged
+      lambda log_w: np.logaddexp.reduce(log_w, axis=0)],  # the 1/k forgotten: log sum, not log mean
+     ()),
+    (exercises.check_mixture_log_density, _mixture_log_density,
+     [lambda *a: _mixture_log_density(*a, softmax=False),  # logits used as log-weights, not normalised
+      lambda *a: _mixture_log_density(*a, var_as_std=True),  # exp(log_var) taken as the standard deviation
+      lambda z, m, lv, lg: _mixture_log_density(z, m, lv, 0 * lg),  # the components weighted equally
+      lambda *a: _mixture_log_density(*a, stable=False)],  # exp underflows for the z far from every component
+     ()),
+]
+
 # ------------------------------------------------------------------------------------------------------
-CASES = CASES_00 + CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + CASES_07 + CASES_00B
+CASES = CASES_00 + CASES_01 + CASES_02 + CASES_03 + CASES_04 + CASES_05 + CASES_06 + CASES_07 + CASES_00B + CASES_08
 NEEDS_MNIST = "mnist"  # put this string among a case's extra arguments to pass the real MNIST there
 
 
@@ -438,3 +484,10 @@ def test_hidden_inputs_reject_an_answer_remembered_from_the_visible_check(checke
     said = capsys.readouterr().out
     name = checker.__name__.removeprefix("check_")
     assert re.search(rf"{name} ?\(|of seed", said), f"the hidden test should say which inputs it used: {said}"
+
+
+def test_a_non_finite_answer_is_named_as_an_overflow(capsys):
+    assert not exercises.check_close("lse", [1.0, -np.inf], [1.0, -900.0])
+    out = capsys.readouterr().out
+    assert "not finite at index (1,)" in out and "log-sum-exp" in out
+    assert exercises.check_close("both infinite", [np.inf], [np.inf])
