@@ -121,6 +121,7 @@ def main():
     if args.part in ("gan", "both"):
         real_features = metrics.features_and_probabilities(test01)[0]
         floor = metrics.fid(real_features, metrics.features_and_probabilities(data.to_unit(mnist.x_train[:N_EVAL]))[0])
+        objectives.save_result(args.results, results, objectives.FLOOR_KEY, {"fid": float(floor), "images": N_EVAL})
         x = data.to_tanh(mnist.x_train)
         marks = every_minute(args.gan_minutes)
         print(f"## GAN objectives ({args.gan_minutes:g} min per run, seeds {args.seeds})", flush=True)

@@ -33,6 +33,9 @@ LITERATURE = [  # (nats, model, what differs from our protocol)
 ]
 
 
+FLOOR_KEY = "floor/fid-of-5000-training-images"  # the FID a perfect generator's 5,000 samples would score
+
+
 def gan_key(objective: str, seed: int, minutes: float) -> str:
     return f"gan/{objective}/seed{seed}/{minutes:g}min"
 
@@ -53,6 +56,11 @@ def save_result(path: Path, results: dict, key: str, value: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     config.write_atomically(path, lambda tmp: tmp.write_text(json.dumps(results, indent=1)))
+
+
+def gan_runs(results: dict, minutes: float = 5) -> list[dict]:
+    """The finished GAN runs of ``minutes`` each, in the benchmark's order (objective, then seed)."""
+    return [run for key, run in results.items() if key.startswith("gan/") and key.endswith(f"/{minutes:g}min")]
 
 
 def by_objective(runs: list[dict]) -> dict[str, list[dict]]:

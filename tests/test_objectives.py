@@ -61,3 +61,11 @@ def test_the_fid_plot_draws_one_line_per_objective_and_the_floor():
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["cross-entropy (1 seed)", "hinge (2 seeds)", "real digits (floor)"]
     assert np.allclose(ax.get_lines()[1].get_ydata(), [30, 20])
+
+
+def test_gan_runs_are_selected_by_budget_and_the_floor_is_not_a_run():
+    results = {objectives.FLOOR_KEY: {"fid": 1.2}, objectives.gan_key("hinge", 0, 5): gan_run("hinge", 0, [9]),
+               objectives.gan_key("hinge", 0, 0.5): gan_run("hinge", 0, [40]),
+               objectives.vae_key("course VAE", 0, 15, 1000): vae_run("course VAE", 87.0)}
+    assert objectives.gan_runs(results) == [results["gan/hinge/seed0/5min"]]
+    assert objectives.gan_runs(results, minutes=0.5) == [results["gan/hinge/seed0/0.5min"]]
