@@ -10,8 +10,9 @@ at least as good as the course default (mean FID over the seeds) at every mark.
 VAE: the course VAE, IWAE training with k = 5 and k = 50, and a learned mixture-of-Gaussians prior, seed 0, each
 for ``--vae-minutes`` of training.  At the end: the test ELBO, the importance-weighted NLL with K = 1,000 on the
 whole test set (binarized once, seed 0) with its standard error, active units and KL, MNIST-FID of 10,000 samples
-from the model's prior, training images/s.  Target: test NLL <= 82 nats.  The published ladder is printed
-beside ours with what differs in its protocol.
+from the model's prior, training images/s.  Each VAE's evaluated networks are saved beside the results file
+(``objectives.vae_weights``), so notebook 08 shows samples of the very models in the table.  Target: test NLL
+<= 82 nats.  The published ladder is printed beside ours with what differs in its protocol.
 
 Each finished run is written to ``--results`` (JSON) as it ends; a rerun skips what is there, so an interrupted
 benchmark resumes with the next run.  Run: make bench, or e.g.
@@ -26,7 +27,6 @@ import argparse
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from course_utils import compare, data, diagnostics, gan, metrics, objectives, training, vae
@@ -39,12 +39,6 @@ def every_minute(minutes: float) -> list[float]:
     return sorted({60.0 * m for m in range(1, int(minutes) + 1)} | {60.0 * minutes})
 
 
-def last_logs():
-    """A callback keeping the latest training logs (the epoch's running means), and the dict it fills."""
-    kept = {}
-    return keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: kept.update(logs or {})), kept
-
-
 # --- GAN ----------------------------------------------------------------------------------------
 
 
@@ -53,20 +47,14 @@ def run_gan(objective: str, seed: int, x, real_features, marks) -> dict:
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(N_EVAL, model.latent_dim)).astype("float32")
     real_pairs, pair_latents = x[rng.choice(len(x), N_PAIRS, replace=False)], z[:N_PAIRS]
-    keeper, logs = last_logs()
 
     def score():
         fake = model.generator(pair_latents, training=False)
         norms = gan.critic_gradient_norms(model, real_pairs, fake, seed=seed)
         return {"fid": float(metrics.fid(real_features, metrics.features_and_probabilities(model.sample01(z))[0])),
-                "critic_gradient_norm": float(np.mean(norms)),
-                **{name: float(value) for name, value in logs.items()}}
+                "critic_gradient_norm": float(np.mean(norms))}
 
-    batch_size = gan.BATCH_SIZE * model.critic_steps
-    budget = training.TimeBudget(marks, score, batch_size)
-    model.fit(x, batch_size=batch_size, epochs=10000, verbose=0, callbacks=[keeper, budget], shuffle=True)
-    rows = [{"seconds": seconds, "images": images, "generator_updates": images // batch_size, **scores}
-            for seconds, images, scores in budget.results]
+    rows = objectives.train_gan_for(model, x, marks, score)
     for row in rows:
         print(f"  {objective:<13} seed {seed}  {row['seconds'] / 60:4.0f} min  {row['images'] / row['seconds']:5.0f} "
               f"img/s  FID {row['fid']:6.2f}  critic |grad| {row['critic_gradient_norm']:6.2f}", flush=True)
@@ -76,7 +64,7 @@ def run_gan(objective: str, seed: int, x, real_features, marks) -> dict:
 # --- VAE ----------------------------------------------------------------------------------------
 
 
-def run_vae(name: str, options: dict, seed: int, x01, test_binary, test01, marks, k: int) -> dict:
+def run_vae(name: str, options: dict, seed: int, x01, test_binary, test01, marks, k: int, results: Path) -> dict:
     model = vae.make_vae(seed=seed, **options)
 
     def score():
@@ -87,6 +75,7 @@ def run_vae(name: str, options: dict, seed: int, x01, test_binary, test01, marks
     for seconds, images, elbo in budget.results:
         print(f"  {name:<18} {seconds / 60:4.0f} min  {images / seconds:6.0f} img/s  test ELBO {elbo:8.2f}", flush=True)
     seconds, images, _ = budget.results[-1]
+    objectives.save_vae(model, name, results)
     test = {name: float(value) for name, value in
             model.evaluate(test_binary, batch_size=1000, verbose=0, return_dict=True).items()}
     start = time.perf_counter()
@@ -142,7 +131,8 @@ def main():
         for name in args.vae_variants:
             key = objectives.vae_key(name, 0, args.vae_minutes, args.nll_k)
             if key not in results:
-                run = run_vae(name, objectives.VAE_VARIANTS[name], 0, x01, test_binary, test01, marks, args.nll_k)
+                run = run_vae(name, objectives.VAE_VARIANTS[name], 0, x01, test_binary, test01, marks, args.nll_k,
+                              args.results)
                 objectives.save_result(args.results, results, key, run)
             runs.append(results[key])
         print("\n" + objectives.vae_table(runs))

@@ -10,11 +10,13 @@ numbers, not a retelling of them.  ``make bench`` refreshes a copy under ``test-
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import keras
 import numpy as np
 
-from course_utils import config
+from course_utils import config, gan, training, vae
 
 RESULTS = Path(__file__).resolve().parent / "weights" / "objectives.json"
 VAE_VARIANTS = {  # name -> make_vae options
@@ -44,6 +46,54 @@ def vae_key(name: str, seed: int, minutes: float, k: int) -> str:
     return f"vae/{name}/seed{seed}/{minutes:g}min/K{k}"
 
 
+def train_gan_for(model: gan.GAN, x, marks, evaluate) -> list[dict]:
+    """Train ``model`` on ``x`` until the last of ``marks`` (seconds of training, evaluation excluded), calling
+    ``evaluate()`` (a dict) at each mark.  One row per mark: the seconds, images and generator updates so far, the
+    evaluation, and the latest training logs (the epoch's running means, e.g. ``wasserstein``).  Each ``fit`` batch
+    holds ``critic_steps`` discriminator batches of ``gan.BATCH_SIZE``, so the rows count real images seen."""
+    latest = {}
+    keeper = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: latest.update(logs or {}))
+    batch_size = gan.BATCH_SIZE * model.critic_steps
+    budget = training.TimeBudget(marks, lambda: {**evaluate(), **{n: float(v) for n, v in latest.items()}}, batch_size)
+    model.fit(x, batch_size=batch_size, epochs=10000, verbose=0, callbacks=[keeper, budget], shuffle=True)
+    return [{"seconds": seconds, "images": images, "generator_updates": images // batch_size, **row}
+            for seconds, images, row in budget.results]
+
+
+def vae_weights(name: str, part: str, results: Path = RESULTS) -> Path:
+    """Where the benchmark keeps the evaluated (averaged) ``part`` (encoder, decoder or prior) of the VAE variant
+    ``name``: beside its results file, so the shipped file's runs ship with their weights."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return Path(results).parent / f"objectives-{slug}-seed0.{part}.weights.h5"
+
+
+def vae_parts(model: vae.VAE) -> dict:
+    """The networks that are evaluated and sampled, by part name: the averaged encoder and decoder, and the
+    learned prior if the VAE has one."""
+    encoder, decoder = model.eval_networks
+    parts = {"encoder": encoder, "decoder": decoder, "prior": model.eval_prior}
+    return {part: network for part, network in parts.items() if network is not None}
+
+
+def save_vae(model: vae.VAE, name: str, results: Path) -> None:
+    for part, network in vae_parts(model).items():
+        config.write_atomically(vae_weights(name, part, results), network.save_weights)
+
+
+def load_vae(name: str, results: Path = RESULTS) -> vae.VAE:
+    """The benchmark's trained VAE variant ``name`` (a key of ``VAE_VARIANTS``), its evaluated networks loaded."""
+    if name not in VAE_VARIANTS:
+        raise ValueError(f"no VAE variant {name!r}; the benchmark trains {list(VAE_VARIANTS)}")
+    model = vae.make_vae(seed=0, **VAE_VARIANTS[name])
+    for part, network in vae_parts(model).items():
+        path = vae_weights(name, part, results)
+        if not path.exists():
+            raise FileNotFoundError(f"{path.name} is missing: run `python benchmarks/bench_objectives.py --part vae "
+                                    f"--results {results}` (about half an hour per variant) to train and save it")
+        network.load_weights(path)
+    return model
+
+
 def load_results(path: Path = RESULTS) -> dict:
     """The finished runs in ``path`` (empty if there is no such file yet)."""
     path = Path(path)
@@ -61,6 +111,11 @@ def save_result(path: Path, results: dict, key: str, value: dict) -> None:
 def gan_runs(results: dict, minutes: float = 5) -> list[dict]:
     """The finished GAN runs of ``minutes`` each, in the benchmark's order (objective, then seed)."""
     return [run for key, run in results.items() if key.startswith("gan/") and key.endswith(f"/{minutes:g}min")]
+
+
+def vae_runs(results: dict, minutes: float = 15, k: int = 1000) -> list[dict]:
+    """The finished VAE runs of ``minutes`` each, scored with ``k`` importance samples, in ``VAE_VARIANTS`` order."""
+    return [results[key] for name in VAE_VARIANTS if (key := vae_key(name, 0, minutes, k)) in results]
 
 
 def by_objective(runs: list[dict]) -> dict[str, list[dict]]:
@@ -137,13 +192,29 @@ def plot_fid_against_time(runs: list[dict], floor: float | None = None, ax=None)
 
     if ax is None:
         ax = plt.subplots(figsize=(6, 3.6))[1]
-    for objective, (minutes, mean, spread) in fid_curves(runs).items():
+    for index, (objective, (minutes, mean, spread)) in enumerate(fid_curves(runs).items()):
         seeds = len(by_objective(runs)[objective])
-        (line,) = ax.plot(minutes, mean, marker="o", label=f"{objective} ({seeds} seed{'s' * (seeds > 1)})")
-        ax.fill_between(minutes, mean - spread, mean + spread, color=line.get_color(), alpha=0.2)
+        ax.plot(minutes, mean, marker="o", color=f"C{index}", label=f"{objective} ({seeds} seed{'s' * (seeds > 1)})")
+        ax.fill_between(minutes, mean - spread, mean + spread, color=f"C{index}", alpha=0.2)
     if floor is not None:
         ax.axhline(floor, color="grey", linestyle="--", label="real digits (floor)")
     ax.set(xlabel="training minutes (2-core CPU, evaluation excluded)", ylabel="MNIST-FID (lower is better)",
            yscale="log")
+    ax.legend()
+    return ax
+
+
+def plot_fid_against_updates(runs: list[dict], ax=None):
+    """The same runs on the other clock: FID against the generator updates made by each mark, one line per run,
+    coloured by objective as in ``plot_fid_against_time``.  Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        ax = plt.subplots(figsize=(6, 3.6))[1]
+    for index, (objective, group) in enumerate(by_objective(runs).items()):
+        for number, run in enumerate(group):
+            ax.plot([row["generator_updates"] for row in run["marks"]], [row["fid"] for row in run["marks"]],
+                    marker=".", color=f"C{index}", label=objective if number == 0 else None)
+    ax.set(xlabel="generator updates", ylabel="MNIST-FID (lower is better)", yscale="log")
     ax.legend()
     return ax

@@ -61,6 +61,11 @@ def test_the_fid_plot_draws_one_line_per_objective_and_the_floor():
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["cross-entropy (1 seed)", "hinge (2 seeds)", "real digits (floor)"]
     assert np.allclose(ax.get_lines()[1].get_ydata(), [30, 20])
+    by_updates = objectives.plot_fid_against_updates(runs)
+    lines = by_updates.get_lines()  # one per run, the objective named once, in the time plot's colours
+    assert [line.get_color() for line in lines] == ["C0", "C1", "C1"]
+    assert [line.get_label() for line in lines if not line.get_label().startswith("_")] == ["cross-entropy", "hinge"]
+    assert np.allclose(lines[2].get_xdata(), [50, 100]) and np.allclose(lines[2].get_ydata(), [31, 21])
 
 
 def test_gan_runs_are_selected_by_budget_and_the_floor_is_not_a_run():
@@ -68,4 +73,38 @@ def test_gan_runs_are_selected_by_budget_and_the_floor_is_not_a_run():
                objectives.gan_key("hinge", 0, 0.5): gan_run("hinge", 0, [40]),
                objectives.vae_key("course VAE", 0, 15, 1000): vae_run("course VAE", 87.0)}
     assert objectives.gan_runs(results) == [results["gan/hinge/seed0/5min"]]
+    results[objectives.vae_key("IWAE k=5", 0, 15, 100)] = vae_run("IWAE k=5", 85.0)  # scored with another K
+    assert objectives.vae_runs(results) == [results["vae/course VAE/seed0/15min/K1000"]]
     assert objectives.gan_runs(results, minutes=0.5) == [results["gan/hinge/seed0/0.5min"]]
+
+
+def test_a_trained_vae_variant_is_saved_and_loaded_back_with_its_learned_prior(tmp_path):
+    from course_utils import vae
+
+    results = tmp_path / "objectives.json"
+    name = "mixture prior (20)"
+    model = vae.make_vae(seed=5, **objectives.VAE_VARIANTS[name])  # seed 5: unlike the seed-0 model load_vae makes
+    objectives.save_vae(model, name, results)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"objectives-mixture-prior-20-seed0.{part}.weights.h5" for part in ("decoder", "encoder", "prior")]
+    loaded = objectives.load_vae(name, results)
+    z = model.sample_prior(4, seed=1)
+    np.testing.assert_allclose(loaded.sample_prior(4, seed=1), z)
+    np.testing.assert_allclose(loaded.decode_means(z), model.decode_means(z), rtol=1e-6)
+    with pytest.raises(FileNotFoundError, match="bench_objectives.py --part vae"):
+        objectives.load_vae("IWAE k=5", results)
+    with pytest.raises(ValueError, match="no VAE variant"):
+        objectives.load_vae("IWAE k=7", results)
+
+
+def test_train_gan_for_scores_at_each_mark_with_the_training_logs():
+    from course_utils import gan
+
+    model = gan.make_gan(seed=0, objective="wgan-gp", g_width=8, d_width=8)
+    x = np.random.default_rng(0).uniform(-1, 1, (640, 28, 28, 1)).astype("float32")
+    calls = []
+    rows = objectives.train_gan_for(model, x, [0.5, 1.0], lambda: calls.append(1) or {"score": len(calls)})
+    assert [row["seconds"] for row in rows] == [0.5, 1.0] and [row["score"] for row in rows] == [1, 2]
+    batch = gan.BATCH_SIZE * model.critic_steps
+    assert all(row["images"] % batch == 0 and row["generator_updates"] == row["images"] // batch for row in rows)
+    assert rows[1]["images"] > rows[0]["images"] and np.isfinite(rows[1]["wasserstein"])
