@@ -51,15 +51,19 @@ optimizer configs does not change the settings, and with them the folder, of eve
 
 
 def jit_compile() -> bool | str:
-    """XLA for the training step: on, except under a ``tf.distribute`` strategy.
+    """XLA for the training step: on, except in fast mode and under a ``tf.distribute`` strategy.
 
     Keras's default ("auto") uses XLA only on a GPU or TPU, but XLA speeds up the course's
     training steps on a CPU as well (``make bench`` times both, in benchmarks/bench_xla.py).
+    In fast mode (the tests and CI) a run is a few steps, fewer than XLA's compile would pay for,
+    so it is off; tests/test_training.py trains each course model once with XLA.
     Under a strategy, XLA cannot reach the random-generator state that lives on the other
     replicas' devices, so there the choice stays with Keras ("auto": off).
     """
     import tensorflow as tf
 
+    if config.FAST:
+        return False
     return "auto" if tf.distribute.has_strategy() else True
 
 

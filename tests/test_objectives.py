@@ -101,6 +101,7 @@ def test_train_gan_for_scores_at_each_mark_with_the_training_logs():
     from course_utils import gan
 
     model = gan.make_gan(seed=0, objective="wgan-gp", g_width=8, d_width=8)
+    model.jit_compile = False  # XLA's compile would take most of this test's time
     x = np.random.default_rng(0).uniform(-1, 1, (640, 28, 28, 1)).astype("float32")
     calls = []
     rows = objectives.train_gan_for(model, x, [0.5, 1.0], lambda: calls.append(1) or {"score": len(calls)})

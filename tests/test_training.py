@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import gan, training, vae
+from course_utils import config, gan, training, vae
 
 
 class InterruptAt(keras.callbacks.Callback):
@@ -103,10 +103,19 @@ def test_time_budget_stops_training_and_evaluates_at_each_mark(small_gan, tanh_i
     assert [r[2] for r in budget.results] == [1, 2] and budget.results[-1][1] <= 2 * 32
 
 
-@pytest.mark.parametrize("make", [lambda: gan.make_gan(16, g_width=8, d_width=8), lambda: vae.make_vae(8, width=4)])
-def test_course_models_compile_with_xla_outside_a_strategy(make):
-    """Keras's "auto" leaves XLA off on a CPU; the course turns it on (make bench: bench_xla.py)."""
-    assert training.jit_compile() is True and make().jit_compile is True
+@pytest.mark.parametrize("kind", ["gan", "vae"])
+def test_course_models_train_with_xla_in_full_mode_outside_a_strategy(kind, monkeypatch, tanh_images, binary_images):
+    """Keras's "auto" leaves XLA off on a CPU; the course turns it on (make bench: bench_xla.py), except in fast
+    mode, where the compile would cost more than the few steps it speeds up."""
+    make = {"gan": lambda: gan.make_gan(16, g_width=8, d_width=8), "vae": lambda: vae.make_vae(8, width=4)}[kind]
+    x = tanh_images(64) if kind == "gan" else binary_images(64)
+    monkeypatch.setattr(config, "FAST", True)
+    assert training.jit_compile() is False and make().jit_compile is False
+    monkeypatch.setattr(config, "FAST", False)
+    model = make()
+    assert training.jit_compile() is True and model.jit_compile is True
+    history = model.fit(x, batch_size=32, epochs=1, verbose=0)  # the XLA-compiled step runs
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
 
 
 # --- averaged weights ---------------------------------------------------------------------
