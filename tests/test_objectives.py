@@ -109,3 +109,14 @@ def test_train_gan_for_scores_at_each_mark_with_the_training_logs():
     batch = gan.BATCH_SIZE * model.critic_steps
     assert all(row["images"] % batch == 0 and row["generator_updates"] == row["images"] // batch for row in rows)
     assert rows[1]["images"] > rows[0]["images"] and np.isfinite(rows[1]["wasserstein"])
+
+
+def test_every_shipped_vae_variant_has_its_run_and_its_weights():
+    """The benchmark saves a VAE's weights just before its run: each shipped weights file belongs to a run in
+    the shipped results, and each shipped run has all the parts its variant evaluates."""
+    runs = objectives.vae_runs(objectives.load_results())
+    shipped = sorted(p.name for p in objectives.RESULTS.parent.glob("objectives-*.weights.h5"))
+    parts = {name: ("decoder", "encoder", "prior") if options.get("prior_components") else ("decoder", "encoder")
+             for name, options in objectives.VAE_VARIANTS.items()}
+    expected = sorted(objectives.vae_weights(run["name"], part).name for run in runs for part in parts[run["name"]])
+    assert shipped == expected
