@@ -155,8 +155,9 @@ def gan_table(runs: list[dict], floor: float, default: str = "cross-entropy") ->
         updates = np.mean([row["generator_updates"] / row["seconds"] for row in last])
         grad = np.mean([row["critic_gradient_norm"] for row in last])
         wasserstein = np.mean([row.get("wasserstein", np.nan) for row in last])
+        estimate = "—" if np.isnan(wasserstein) else f"{wasserstein:.2f}"  # only a critic's scores estimate W1
         lines.append(f"{objective + f' ({len(group)})':<18}{cells}{rate:>9.0f}{updates:>9.1f}{grad:>15.2f}"
-                     f"{wasserstein:>12.2f}")
+                     f"{estimate:>12}")
     if default in curves:
         winners = [name for name, (_, mean, _) in curves.items()
                    if name != default and np.all(mean <= curves[default][1])]

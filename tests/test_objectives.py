@@ -120,3 +120,10 @@ def test_every_shipped_vae_variant_has_its_run_and_its_weights():
              for name, options in objectives.VAE_VARIANTS.items()}
     expected = sorted(objectives.vae_weights(run["name"], part).name for run in runs for part in parts[run["name"]])
     assert shipped == expected
+
+
+def test_the_gan_table_shows_a_wasserstein_estimate_only_for_a_critic():
+    critic = gan_run("wgan-gp", 0, [40, 30])
+    critic["marks"][-1]["wasserstein"] = 3.25
+    rows = objectives.gan_table([gan_run("cross-entropy", 0, [30, 20]), critic], floor=1.0).splitlines()[2:4]
+    assert rows[0].endswith("—") and rows[1].endswith("3.25")
