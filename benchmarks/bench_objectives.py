@@ -75,7 +75,7 @@ def run_vae(name: str, options: dict, seed: int, x01, test_binary, test01, marks
     for seconds, images, elbo in budget.results:
         print(f"  {name:<18} {seconds / 60:4.0f} min  {images / seconds:6.0f} img/s  test ELBO {elbo:8.2f}", flush=True)
     seconds, images, _ = budget.results[-1]
-    objectives.save_vae(model, name, results)
+    checksums = objectives.save_vae(model, name, results)
     test = {name: float(value) for name, value in
             model.evaluate(test_binary, batch_size=1000, verbose=0, return_dict=True).items()}
     start = time.perf_counter()
@@ -89,7 +89,7 @@ def run_vae(name: str, options: dict, seed: int, x01, test_binary, test01, marks
             "test_elbo": test["elbo"], "test_kl": test["kl"], "test_iw_bound": test.get("iw_bound"),
             "nll": nll.nll, "nll_stderr": nll.stderr, "nll_k": nll.k, "nll_images": nll.images,
             "active_units": diagnostics.active_units(mean)[0], "fid": float(samples["fid"]),
-            "precision": float(samples["precision"]), "recall": float(samples["recall"])}
+            "precision": float(samples["precision"]), "recall": float(samples["recall"]), "weights_sha256": checksums}
 
 
 def main():

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course_utils import config, gan, training, vae
+from course_utils import compare, config, gan, training, vae
 
 RESULTS = Path(__file__).resolve().parent / "weights" / "objectives.json"
 VAE_VARIANTS = {  # name -> make_vae options
@@ -75,9 +75,15 @@ def vae_parts(model: vae.VAE) -> dict:
     return {part: network for part, network in parts.items() if network is not None}
 
 
-def save_vae(model: vae.VAE, name: str, results: Path) -> None:
+def save_vae(model: vae.VAE, name: str, results: Path) -> dict[str, str]:
+    """Write the evaluated networks of the VAE variant ``name`` beside ``results``; returns each file's SHA-256 by
+    file name, which the benchmark records with the run (as ``make weights`` does in ``pretrained.json``)."""
+    checksums = {}
     for part, network in vae_parts(model).items():
-        config.write_atomically(vae_weights(name, part, results), network.save_weights)
+        path = vae_weights(name, part, results)
+        config.write_atomically(path, network.save_weights)
+        checksums[path.name] = compare.sha256(path)
+    return checksums
 
 
 def load_vae(name: str, results: Path = RESULTS) -> vae.VAE:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils import objectives
+from course_utils import compare, objectives
 
 
 def gan_run(objective, seed, fids):
@@ -84,7 +84,8 @@ def test_a_trained_vae_variant_is_saved_and_loaded_back_with_its_learned_prior(t
     results = tmp_path / "objectives.json"
     name = "mixture prior (20)"
     model = vae.make_vae(seed=5, **objectives.VAE_VARIANTS[name])  # seed 5: unlike the seed-0 model load_vae makes
-    objectives.save_vae(model, name, results)
+    checksums = objectives.save_vae(model, name, results)
+    assert sorted(checksums) == sorted(p.name for p in tmp_path.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f"objectives-mixture-prior-20-seed0.{part}.weights.h5" for part in ("decoder", "encoder", "prior")]
     loaded = objectives.load_vae(name, results)
@@ -111,15 +112,17 @@ def test_train_gan_for_scores_at_each_mark_with_the_training_logs():
     assert rows[1]["images"] > rows[0]["images"] and np.isfinite(rows[1]["wasserstein"])
 
 
-def test_every_shipped_vae_variant_has_its_run_and_its_weights():
+def test_every_shipped_vae_variant_has_its_run_and_its_weights_with_their_checksums():
     """The benchmark saves a VAE's weights just before its run: each shipped weights file belongs to a run in
-    the shipped results, and each shipped run has all the parts its variant evaluates."""
+    the shipped results, which records its checksum, and each shipped run has all the parts its variant evaluates."""
     runs = objectives.vae_runs(objectives.load_results())
-    shipped = sorted(p.name for p in objectives.RESULTS.parent.glob("objectives-*.weights.h5"))
+    shipped = {p.name: p for p in objectives.RESULTS.parent.glob("objectives-*.weights.h5")}
     parts = {name: ("decoder", "encoder", "prior") if options.get("prior_components") else ("decoder", "encoder")
              for name, options in objectives.VAE_VARIANTS.items()}
     expected = sorted(objectives.vae_weights(run["name"], part).name for run in runs for part in parts[run["name"]])
-    assert shipped == expected
+    assert sorted(shipped) == expected
+    recorded = {file: checksum for run in runs for file, checksum in run["weights_sha256"].items()}
+    assert sorted(recorded) == expected and all(compare.sha256(shipped[f]) == recorded[f] for f in recorded)
 
 
 def test_the_gan_table_shows_a_wasserstein_estimate_only_for_a_critic():
